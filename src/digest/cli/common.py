@@ -1,0 +1,58 @@
+"""What every subcommand shares: settings loading, JSON output, the error line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import click
+
+from digest.config import Settings, load_settings
+from digest.errors import DigestError
+
+
+@dataclass
+class AppContext:
+    config_path: str | None = None
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout and nothing else there."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def emit_jsonl(item: Any) -> None:
+    sys.stdout.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def report_error(ctx: click.Context, exc: BaseException, unexpected: bool = False) -> NoReturn:
+    """Print one clear line (or, with --debug, the traceback) and exit 1."""
+    app = ctx.find_object(AppContext)
+    if app is not None and app.debug:
+        traceback.print_exception(exc)
+    if unexpected and not isinstance(exc, DigestError):
+        msg = f"unexpected {type(exc).__name__}: {one_line(str(exc))} (run with --debug for details)"
+    else:
+        msg = one_line(str(exc))
+    click.echo(f"error: {msg}", err=True)
+    ctx.exit(1)

@@ -1,0 +1,95 @@
+"""Plain data passed between pipeline stages: ingest -> summarize -> render -> deliver.
+
+Every stage takes and returns these objects and nothing else, so each stage can be used
+(and tested) alone, from Python as well as from the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass
+class Related:
+    """A related story the source page itself listed (e.g. a "More from <Site>" block)."""
+
+    title: str
+    url: str | None = None
+    section: str | None = None
+
+
+@dataclass
+class Article:
+    """One article as read from a source, cleaned of site chrome."""
+
+    title: str
+    text: str
+    source: str
+    url: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    site: str | None = None
+    language: str | None = None
+    related: list[Related] = field(default_factory=list)
+    guid: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["published"] = self.published.isoformat() if self.published else None
+        return data
+
+
+@dataclass
+class Summary:
+    """A lede (the opening sentence as written) plus a few key points in document order."""
+
+    lede: str
+    key_points: list[str] = field(default_factory=list)
+    language: str = "en"
+
+
+@dataclass
+class Teaser:
+    """A related-story teaser shown under a story in the email and in social posts."""
+
+    title: str
+    url: str | None
+    origin: str = "page"  # "page" (the article's own links), "digest" or "archive"
+    score: float | None = None
+
+
+@dataclass
+class Story:
+    article: Article
+    summary: Summary
+    teasers: list[Teaser] = field(default_factory=list)
+
+
+@dataclass
+class Digest:
+    title: str
+    date: date
+    stories: list[Story]
+    intro: str | None = None
+    edition: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SocialPost:
+    platform: str
+    text: str
+    length: int
+    limit: int
+    links: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)
+    thread: list[str] | None = None
+    facets: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class Recipient:
+    email: str
+    name: str | None = None

@@ -1,0 +1,137 @@
+"""The one database: SQLite under DIGEST_DATA_DIR by default, any SQLAlchemy URL otherwise.
+
+All tables are declared here so the archive, the subscriber list and the send log agree on
+one schema (and one file). Modules own their queries; this module owns only the schema and
+the engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+from digest.config import Settings
+
+metadata = MetaData()
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("canonical_url", String(2048), unique=True, nullable=True),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("guid", String(2048), nullable=True, index=True),
+    Column("source", String(2048), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", String(2048), nullable=True),
+    Column("site", String(512), nullable=True),
+    Column("author", String(512), nullable=True),
+    Column("language", String(16), nullable=True),
+    Column("published", DateTime(timezone=True), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("related", JSON, nullable=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False, index=True),
+)
+
+feed_state = Table(
+    "feed_state",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("etag", String(512), nullable=True),
+    Column("last_modified", String(128), nullable=True),
+    Column("checked_at", DateTime(timezone=True), nullable=True),
+)
+
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition", String(256), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("subject", Text, nullable=True),
+    Column("html", Text, nullable=True),
+    Column("text", Text, nullable=True),
+)
+
+digest_articles = Table(
+    "digest_articles",
+    metadata,
+    Column("digest_id", Integer, ForeignKey("digests.id"), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(256), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+)
+
+sends = Table(
+    "sends",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest_id", Integer, ForeignKey("digests.id"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("code", Integer, nullable=True),
+    Column("reply", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("digest_id", "subscriber_id", name="uq_send_once"),
+    Index("ix_sends_digest_status", "digest_id", "status"),
+)
+
+
+def database_url(settings: Settings) -> str:
+    if settings.archive.url:
+        return settings.archive.url
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / 'digest.sqlite3').resolve()}"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def open_engine(settings: Settings | None = None, url: str | None = None) -> Engine:
+    """An engine with every table created; WAL mode on SQLite so readers never block a send."""
+    if url is None:
+        if settings is None:
+            raise ValueError("open_engine needs settings or a url")
+        url = database_url(settings)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    metadata.create_all(engine)
+    return engine

@@ -1,0 +1,56 @@
+"""Shared fixtures: isolated data dirs, a real SMTP server, a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # so tests can import tests.support.*
+
+from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tests.support.smtp import RecordingHandler, start_smtp  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own data dir and no stray DIGEST_* settings from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith("DIGEST_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DIGEST_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, int, RecordingHandler]]:
+    controller, handler = start_smtp()
+    try:
+        yield controller.hostname, controller.port, handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
