@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from digest.config import Settings
@@ -11,8 +10,10 @@ from digest.models import Article
 
 
 def article_from_text(
-    text: str, source: str, settings: Settings, title: str | None = None, fmt: str = "txt"
+    text: str | bytes, source: str, settings: Settings, title: str | None = None, fmt: str = "txt"
 ) -> Article:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputError(f"{source}: empty input")
@@ -30,9 +31,7 @@ def read_file(path: str | Path, settings: Settings) -> Article:
     return article_from_text(p.read_text(encoding="utf-8"), str(path), settings)
 
 
-def read_source(spec: str, settings: Settings) -> list[Article]:
-    if spec == "-":
-        return [article_from_text(sys.stdin.read(), "-", settings)]
+def read_path(spec: str, settings: Settings) -> list[Article]:
     p = Path(spec)
     if p.is_dir():
         return [read_file(f, settings) for f in sorted(p.iterdir()) if f.is_file()]

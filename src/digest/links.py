@@ -1,0 +1,72 @@
+"""URL handling shared by the archive (canonical keys), the email and social posts (UTM)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Parameters that identify a click, not a document: dropped from canonical URLs.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "ref_url",
+        "spm",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "__s",
+        "s_cid",
+        "cmpid",
+    }
+)
+
+
+def is_tracking_param(name: str) -> bool:
+    lower = name.lower()
+    return lower.startswith("utm_") or lower in TRACKING_PARAMS
+
+
+def canonical_url(url: str) -> str:
+    """The URL an article is known by: lowercase scheme/host, no fragment, no tracking params."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    default_port = (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
+    netloc = host if port is None or default_port else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def add_utm(url: str, **params: str | None) -> str:
+    """Add ``utm_*`` parameters, keeping the existing query and any utm_* value already set.
+
+    ``add_utm(u, source="digest", medium="email", campaign="2026-11-28")``. Non-http(s) URLs
+    (mailto:, relative links) are returned unchanged.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"}:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {k.lower() for k, _ in query}
+    for key, value in params.items():
+        name = f"utm_{key}"
+        if value and name not in present:
+            query.append((name, value))
+            present.add(name)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), parts.fragment))

@@ -1,0 +1,1 @@
+"""Render: Digest -> email (HTML + text) and Article/Story -> social posts."""
