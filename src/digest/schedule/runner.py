@@ -1,0 +1,211 @@
+"""What one fire of a job does, for the scheduler and for `digest schedule run-once`.
+
+Every fire is its own edition, ``<job name>@<scheduled fire time in UTC>``: a catch-up after
+downtime, a restart in the middle of a fire, or a retry of that fire reuse the edition, and
+the send log (one row per edition and recipient) keeps any recipient from getting it twice.
+A failing fire is logged with its reason and returns; the scheduler keeps running and the
+job runs again at its next fire time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from digest.config import Settings, load_settings, with_overrides
+from digest.errors import ConfigError, DigestError
+from digest.schedule.executor import scheduled_fire_time
+from digest.schedule.jobs import JobSpec
+
+log = logging.getLogger("digest.schedule")
+
+
+@dataclass
+class RunOutcome:
+    """What a fire did; logged by the scheduler, printed by run-once --json."""
+
+    job: str
+    kind: str
+    edition: str
+    fire_time: str
+    status: str  # sent | partial | skipped | duplicate | failed | interrupted
+    reason: str = ""
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    digest_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in {"failed", "partial"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunContext:
+    """What the running scheduler shares with its fires (set once by the service)."""
+
+    settings: Settings
+    jobs: dict[str, JobSpec]
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_outcome: Callable[[RunOutcome], None] | None = None
+
+
+_context: RunContext | None = None
+
+
+def configure(context: RunContext | None) -> None:
+    global _context
+    _context = context
+
+
+def current_context() -> RunContext | None:
+    return _context
+
+
+def edition_for(job: JobSpec, fire_time: datetime) -> str:
+    """``daily-digest@2026-03-02T07:00:00Z``: stable for one fire, different for every other."""
+    moment = fire_time.astimezone(UTC).replace(microsecond=0)
+    return f"{job.name}@{moment.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+
+def fire(name: str, schedule: str = "") -> dict[str, Any]:
+    """The scheduler's entry point (stored in the job store as ``digest.schedule.runner:fire``).
+
+    ``schedule`` is the job's trigger fingerprint, kept in the job store only so a restart can
+    tell whether the stored next run time still belongs to the same schedule.
+    """
+    ctx = _context
+    if ctx is None:  # a job store used by another process: load what the CLI would
+        from digest.schedule.jobs import load_jobs
+        from digest.schedule.service import resolve_jobs_dir
+
+        settings = load_settings()
+        loaded = load_jobs(resolve_jobs_dir(None, settings), settings.digest.timezone)
+        ctx = RunContext(settings=settings, jobs={j.name: j for j in loaded.jobs})
+    job = ctx.jobs.get(name)
+    if job is None:
+        log.error("%s: no such job any more (removed from the jobs folder?): fire skipped", name)
+        return {"job": name, "status": "failed", "reason": "no such job"}
+    when = scheduled_fire_time() or datetime.now(UTC)
+    outcome = run_job(job, ctx.settings, fire_time=when, stop=ctx.stop)
+    if ctx.on_outcome:
+        ctx.on_outcome(outcome)
+    return outcome.to_dict()
+
+
+def settings_for(job: JobSpec, settings: Settings) -> Settings:
+    """The config with the job's overrides (sources, subject, title) applied."""
+    if job.sources is not None:
+        settings = replace(settings, sources=job.sources)
+    if job.subject is not None:
+        settings = with_overrides(settings, "email", subject=job.subject)
+    if job.title is not None:
+        settings = with_overrides(settings, "digest", title=job.title)
+    return settings
+
+
+def run_job(
+    job: JobSpec,
+    settings: Settings,
+    *,
+    fire_time: datetime | None = None,
+    stop: threading.Event | None = None,
+) -> RunOutcome:
+    """Run one fire of a job and never raise: the outcome says what happened and why."""
+    when = fire_time or datetime.now(UTC).replace(second=0, microsecond=0)
+    edition = edition_for(job, when)
+    outcome = RunOutcome(
+        job=job.name, kind=job.kind, edition=edition, fire_time=when.astimezone(UTC).isoformat(), status="failed"
+    )
+    log.info("%s: running edition %s", job.name, edition)
+    try:
+        job_settings = settings_for(job, settings)
+        if job.kind == "digest":
+            _run_digest(job, job_settings, outcome, stop)
+        else:
+            from digest.schedule.social import run_social
+
+            run_social(job, job_settings, outcome, stop)
+    except DigestError as exc:
+        outcome.status, outcome.reason = "failed", " ".join(str(exc).split())
+    except Exception as exc:  # noqa: BLE001 - a broken fire must never stop the scheduler
+        log.debug("%s: traceback", job.name, exc_info=True)
+        outcome.status = "failed"
+        outcome.reason = f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"
+    _log_outcome(outcome)
+    return outcome
+
+
+def _log_outcome(o: RunOutcome) -> None:
+    if o.status == "failed":
+        log.error("%s: edition %s failed: %s (will run again at its next fire time)", o.job, o.edition, o.reason)
+    elif o.status == "partial":
+        log.warning("%s: edition %s sent to %d, failed for %d: %s", o.job, o.edition, o.sent, o.failed, o.reason)
+    elif o.status == "skipped":
+        log.info("%s: edition %s: nothing new: skipped", o.job, o.edition)
+    elif o.status == "duplicate":
+        log.info("%s: edition %s was already sent: nothing sent again", o.job, o.edition)
+    elif o.status == "interrupted":
+        log.warning("%s: edition %s interrupted by shutdown after %d sent: %s", o.job, o.edition, o.sent, o.reason)
+    else:
+        log.info("%s: edition %s sent to %d recipient(s)", o.job, o.edition, o.sent)
+
+
+def accepts(func: Callable[..., Any], name: str) -> bool:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def _run_digest(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: threading.Event | None) -> None:
+    from digest.send import send_digest  # lazy: the scheduler must not import the whole pipeline
+
+    kwargs: dict[str, Any] = {"edition": outcome.edition, "only_new": True, "skip_if_empty": job.skip_if_empty}
+    if job.recipients is not None:
+        kwargs["to"] = list(job.recipients)
+    if stop is not None and accepts(send_digest, "cancel"):
+        kwargs["cancel"] = stop  # checked by the send loop between messages
+    report = send_digest(settings, **kwargs)
+    outcome.digest_id = getattr(report, "digest_id", None)
+    outcome.sent = int(getattr(report, "sent", 0) or 0)
+    outcome.failed = int(getattr(report, "failed", 0) or 0)
+    outcome.skipped = int(getattr(report, "skipped", 0) or 0)
+    outcome.reason = str(getattr(report, "reason", "") or "")
+    if getattr(report, "skipped_empty", False):
+        outcome.status = "skipped"
+        outcome.reason = outcome.reason or "nothing new"
+    elif outcome.failed and outcome.sent:
+        outcome.status = "partial"
+    elif outcome.failed:
+        outcome.status = "failed"
+        outcome.reason = outcome.reason or f"{outcome.failed} recipient(s) failed"
+    elif stop is not None and stop.is_set() and getattr(report, "pending", 0):
+        outcome.status = "interrupted"
+    elif outcome.sent == 0 and outcome.skipped:
+        outcome.status = "duplicate"
+    elif outcome.sent == 0:
+        outcome.status = "skipped"
+        outcome.reason = outcome.reason or "no recipients"
+    else:
+        outcome.status = "sent"
+
+
+def editors_for(job: JobSpec, settings: Settings) -> tuple[str, ...]:
+    editors = job.editors or settings.delivery.editors
+    if not editors:
+        raise ConfigError(
+            f"{job.name}: no editors to send the social copy to: set [delivery] editors in the config "
+            f"or editors = [...] in {job.path.name}"
+        )
+    return tuple(editors)

@@ -1,0 +1,245 @@
+"""The long-running scheduler: APScheduler 3.11 BlockingScheduler + a persistent job store.
+
+Jobs are stored by TEXTUAL reference (``digest.schedule.runner:fire``) under their name as a
+stable id, so the store survives upgrades and restarts. On start the store is synchronised
+with the jobs folder: new jobs are added, edited ones replaced, removed ones deleted; a job
+whose schedule did not change keeps its stored next run time, so a fire missed while the
+service was down is caught up (once, thanks to ``coalesce``) when it is still within the
+job's ``misfire_grace`` and reported as missed otherwise.
+
+APScheduler 3 must not share one job store between two scheduler processes: run ONE.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobEvent,
+)
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from digest.config import Settings
+from digest.errors import ConfigError
+from digest.schedule import runner
+from digest.schedule.executor import FireTimeInlineExecutor, FireTimeThreadPoolExecutor
+from digest.schedule.jobs import JobSpec, LoadedJobs
+from digest.schedule.triggers import format_duration
+
+log = logging.getLogger("digest.schedule")
+
+FIRE_REF = "digest.schedule.runner:fire"
+JOBS_TABLE = "digest_scheduler_jobs"
+
+
+def resolve_jobs_dir(option: str | os.PathLike[str] | None, settings: Settings) -> Path:
+    """--jobs DIR, else ./scheduled, else [schedule] jobs_dir (relative to the config file)."""
+    if option is not None:
+        return Path(option)
+    local = Path("scheduled")
+    if local.is_dir():
+        return local
+    configured = settings.resolve(settings.schedule.jobs_dir)
+    if configured.is_dir():
+        return configured
+    raise ConfigError(
+        f"no jobs folder: ./scheduled does not exist and neither does [schedule] jobs_dir ({configured}); "
+        "use --jobs DIR"
+    )
+
+
+def jobstore_url(settings: Settings) -> str:
+    """PostgreSQL when the archive is there (one database to run); else SQLite in the data dir.
+
+    SQLite gets its own file so the scheduler's writes never wait on a long send transaction.
+    """
+    url = settings.archive.url
+    if url and url.split(":", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}:
+        return url
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / 'jobs.sqlite3').resolve()}"
+
+
+def open_jobstore(settings: Settings) -> SQLAlchemyJobStore:
+    url = jobstore_url(settings)
+    options: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 30}
+    return SQLAlchemyJobStore(url=url, tablename=JOBS_TABLE, engine_options=options)
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # same schedule: stored next run time kept
+    rescheduled: list[str] = field(default_factory=list)  # schedule changed: next run recomputed
+    removed: list[str] = field(default_factory=list)
+
+
+def configure_scheduler(
+    scheduler: BaseScheduler,
+    settings: Settings,
+    jobs: list[JobSpec],
+    *,
+    inline: bool = False,
+    jobstore: SQLAlchemyJobStore | None = None,
+) -> SyncReport:
+    """Give a not-yet-started scheduler our executor, the persistent store and the jobs."""
+    store = jobstore or open_jobstore(settings)
+    store.start(scheduler, "default")  # read what the last run left, before anything is replaced
+    existing = {job.id: job for job in store.get_all_jobs()}
+    report = SyncReport()
+    for stale in sorted(set(existing) - {j.name for j in jobs}):
+        store.remove_job(stale)
+        report.removed.append(stale)
+        log.info("%s: removed from the job store (no longer in the jobs folder)", stale)
+
+    scheduler.add_jobstore(store, "default")
+    scheduler.add_executor(FireTimeInlineExecutor() if inline else FireTimeThreadPoolExecutor(max_workers=4), "default")
+    for job in jobs:
+        options: dict[str, Any] = {
+            "trigger": job.trigger(),
+            "id": job.name,
+            "name": job.name,
+            "kwargs": {"name": job.name, "schedule": job.fingerprint},
+            "replace_existing": True,
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": job.misfire_grace,
+            "jobstore": "default",
+            "executor": "default",
+        }
+        old = existing.get(job.name)
+        if old is None:
+            report.added.append(job.name)
+        elif old.kwargs.get("schedule") == job.fingerprint and old.next_run_time is not None:
+            options["next_run_time"] = old.next_run_time  # keeps a missed fire for catch-up
+            report.kept.append(job.name)
+        else:
+            report.rescheduled.append(job.name)
+        scheduler.add_job(FIRE_REF, **options)
+    scheduler.add_listener(
+        _listener(scheduler, {j.name: j for j in jobs}), EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES
+    )
+    return report
+
+
+def _listener(scheduler: BaseScheduler, jobs: dict[str, JobSpec]) -> Any:
+    def on_event(event: JobEvent) -> None:
+        spec = jobs.get(event.job_id)
+        if event.code == EVENT_JOB_MISSED:
+            run_time = getattr(event, "scheduled_run_time", None)
+            grace = format_duration_s(spec.misfire_grace) if spec else "?"
+            local = run_time.astimezone(_tz(spec)).isoformat() if run_time and spec else run_time
+            log.warning(
+                "%s: missed the fire of %s: the scheduler was down longer than misfire_grace %s; "
+                "not caught up, next fire at %s",
+                event.job_id,
+                local,
+                grace,
+                _next_run(scheduler, event.job_id),
+            )
+        elif event.code == EVENT_JOB_MAX_INSTANCES:
+            log.warning("%s: previous fire still running: this fire skipped", event.job_id)
+        elif event.code == EVENT_JOB_ERROR:
+            log.error("%s: fire crashed: %s", event.job_id, getattr(event, "exception", ""))
+
+    return on_event
+
+
+def format_duration_s(seconds: int) -> str:
+    from datetime import timedelta
+
+    return format_duration(timedelta(seconds=seconds))
+
+
+def _tz(spec: JobSpec) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(spec.timezone)
+
+
+def _next_run(scheduler: BaseScheduler, job_id: str) -> str:
+    try:
+        job = scheduler.get_job(job_id)
+    except Exception:  # noqa: BLE001 - only for a log line
+        return "?"
+    return job.next_run_time.isoformat() if job and job.next_run_time else "none"
+
+
+def next_fire(job: JobSpec, now: datetime | None = None) -> datetime | None:
+    """When the job fires next after ``now`` (its own time zone)."""
+    now = now or datetime.now(UTC)
+    return job.trigger().get_next_fire_time(None, now.astimezone(_tz(job)))
+
+
+def run_service(settings: Settings, loaded: LoadedJobs) -> int:
+    """`digest schedule run`: block until SIGTERM/SIGINT, then finish the fire in flight, exit 0."""
+    if not loaded.jobs:
+        raise ConfigError(f"{loaded.folder}: no job to schedule")
+    stop = threading.Event()
+    scheduler = BlockingScheduler(timezone=UTC)
+    runner.configure(runner.RunContext(settings=settings, jobs={j.name: j for j in loaded.jobs}, stop=stop))
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if stop.is_set():
+            log.warning("%s again: exiting now", name)
+            os._exit(128 + signum)
+        stop.set()
+        log.warning("%s: finishing the message in flight, then stopping", name)
+        if scheduler.running:
+            # not from the handler itself: shutdown waits for the running fire and takes locks
+            threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        report = configure_scheduler(scheduler, settings, loaded.jobs)
+        for job in loaded.jobs:
+            nxt = scheduler.get_job(job.name)
+            pending = nxt.next_run_time if nxt is not None and hasattr(nxt, "next_run_time") else None
+            upcoming = pending or next_fire(job)
+            state = "catch-up pending" if pending and pending < datetime.now(UTC) else "next"
+            log.info(
+                "%s: %s (%s), %s %s",
+                job.name,
+                job.trigger_text,
+                job.timezone,
+                state,
+                upcoming.isoformat() if upcoming else "never",
+            )
+        if report.removed:
+            log.info("removed from the store: %s", ", ".join(report.removed))
+        if stop.is_set():
+            return 0
+        log.info("scheduler running with %d job(s); job store %s", len(loaded.jobs), _safe_url(jobstore_url(settings)))
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        runner.configure(None)
+    log.info("scheduler stopped")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "(database)"
