@@ -20,7 +20,7 @@ def _invoke(*args: str) -> object:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@time_machine.travel(datetime.fromisoformat("2026-03-27T12:00:00+00:00"), tick=False)  # a Friday
+@time_machine.travel(datetime.fromisoformat("2026-03-27T12:05:00+00:00"), tick=False)  # a Friday
 def test_list_json_gives_next_run_in_its_zone_and_utc(tmp_path: Path) -> None:
     write_job(tmp_path, "daily", 'job = "digest"\ncron = "0 7 * * 1-5"\ntimezone = "Europe/London"\n')
     write_job(tmp_path, "pulse", 'job = "social"\nevery = "15m"\ntimezone = "America/New_York"\n')

@@ -183,3 +183,10 @@ def test_interval_is_real_time_across_dst() -> None:
     times = fire_times(trig, datetime(2026, 10, 24, 12, tzinfo=PARIS), datetime(2026, 10, 26, tzinfo=PARIS))
     gaps = _gaps(times)
     assert gaps == {timedelta(hours=6)}
+
+
+def test_interval_grid_is_anchored_not_started_at_now() -> None:
+    """A restart at any moment keeps the same grid: "15m" fires on the quarter hours."""
+    trig = interval_trigger(timedelta(minutes=15), UTC)
+    for now in (datetime(2026, 3, 2, 9, 1, 7, tzinfo=UTC), datetime(2026, 3, 2, 9, 14, 59, tzinfo=UTC)):
+        assert trig.get_next_fire_time(None, now) == datetime(2026, 3, 2, 9, 15, tzinfo=UTC)

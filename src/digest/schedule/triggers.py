@@ -260,9 +260,14 @@ def format_duration(delta: timedelta) -> str:
 
 
 def interval_trigger(every: timedelta, timezone: str | tzinfo, start: datetime | None = None) -> IntervalTrigger:
-    """Every N seconds of real time (DST does not stretch or shrink an interval)."""
+    """Every N seconds of real time (DST does not stretch or shrink an interval).
+
+    The grid is anchored at Monday 2000-01-03 00:00 in the job's zone (not at "now"), so
+    "15m" fires at :00, :15, :30, :45 and a restart does not shift the schedule.
+    """
     tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
-    return IntervalTrigger(seconds=int(every.total_seconds()), timezone=tz, start_date=start)
+    anchor = start or datetime(2000, 1, 3, tzinfo=tz)
+    return IntervalTrigger(seconds=int(every.total_seconds()), timezone=tz, start_date=anchor)
 
 
 def fire_times(trigger: BaseTrigger, start: datetime, end: datetime, limit: int = 100_000) -> list[datetime]:
