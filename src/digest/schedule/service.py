@@ -207,7 +207,7 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        report = configure_scheduler(scheduler, settings, loaded.jobs)
+        configure_scheduler(scheduler, settings, loaded.jobs)  # logs what it added, kept, removed
         for job in loaded.jobs:
             nxt = scheduler.get_job(job.name)
             pending = nxt.next_run_time if nxt is not None and hasattr(nxt, "next_run_time") else None
@@ -221,8 +221,8 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
                 state,
                 upcoming.isoformat() if upcoming else "never",
             )
-        if report.removed:
-            log.info("removed from the store: %s", ", ".join(report.removed))
+            if job.kind == "social" and not (job.editors or settings.delivery.editors):
+                log.warning("%s: no editors ([delivery] editors or editors = [...]): its fires will fail", job.name)
         if stop.is_set():
             return 0
         log.info("scheduler running with %d job(s); job store %s", len(loaded.jobs), _safe_url(jobstore_url(settings)))
