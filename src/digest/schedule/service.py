@@ -125,11 +125,13 @@ def configure_scheduler(
         old = existing.get(job.name)
         if old is None:
             report.added.append(job.name)
+            log.info("%s: added to the job store", job.name)
         elif old.kwargs.get("schedule") == job.fingerprint and old.next_run_time is not None:
             options["next_run_time"] = old.next_run_time  # keeps a missed fire for catch-up
             report.kept.append(job.name)
         else:
             report.rescheduled.append(job.name)
+            log.info("%s: schedule changed to %s (%s): next run recomputed", job.name, job.trigger_text, job.timezone)
         scheduler.add_job(FIRE_REF, **options)
     scheduler.add_listener(
         _listener(scheduler, {j.name: j for j in jobs}), EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES
