@@ -204,3 +204,22 @@ def test_jobstore_is_sqlite_under_the_data_dir_unless_archive_is_postgres(tmp_pa
     pg = replace(settings, archive=replace(settings.archive, url="postgresql+psycopg://digest@db/digest"))
     assert jobstore_url(pg) == "postgresql+psycopg://digest@db/digest"
     assert open_jobstore(settings).jobs_t.name == JOBS_TABLE
+
+
+def test_very_long_downtime_is_reported_without_replaying_every_fire(
+    tmp_path: Path, outcomes: list, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    jobs = tmp_path / "jobs"
+    write_job(jobs, "minutely", 'job = "digest"\ncron = "* * * * *"\nmisfire_grace = "5m"\n')
+    with _at(2026, 1, 1, 0, 0, tz=UTC):
+        sched, _ = _start(jobs, outcomes)
+        sched.shutdown()
+    with _at(2026, 3, 1, 12, 0, 30, tz=UTC):  # two months later
+        sched, report = _start(jobs, outcomes)
+        assert report.rescheduled == ["minutely"]
+        sched.step()
+        assert sched.get_job("minutely").next_run_time == datetime(2026, 3, 1, 12, 1, tzinfo=UTC)
+        sched.shutdown()
+    assert outcomes == []
+    assert any("missed every fire since 2026-01-01T00:00:00+00:00" in r.getMessage() for r in caplog.records)

@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ log = logging.getLogger("digest.schedule")
 
 FIRE_REF = "digest.schedule.runner:fire"
 JOBS_TABLE = "digest_scheduler_jobs"
+LONG_DOWNTIME = timedelta(days=7)
 
 
 def resolve_jobs_dir(option: str | os.PathLike[str] | None, settings: Settings) -> Path:
@@ -127,8 +128,19 @@ def configure_scheduler(
             report.added.append(job.name)
             log.info("%s: added to the job store", job.name)
         elif old.kwargs.get("schedule") == job.fingerprint and old.next_run_time is not None:
-            options["next_run_time"] = old.next_run_time  # keeps a missed fire for catch-up
-            report.kept.append(job.name)
+            if datetime.now(UTC) - old.next_run_time > max(LONG_DOWNTIME, timedelta(seconds=2 * job.misfire_grace)):
+                # APScheduler would walk every missed fire one by one (a minutely job down for a
+                # year: half a million steps); none of them is within grace anyway
+                log.warning(
+                    "%s: missed every fire since %s (down longer than misfire_grace %s): not caught up",
+                    job.name,
+                    old.next_run_time.isoformat(),
+                    format_duration(timedelta(seconds=job.misfire_grace)),
+                )
+                report.rescheduled.append(job.name)
+            else:
+                options["next_run_time"] = old.next_run_time  # keeps a missed fire for catch-up
+                report.kept.append(job.name)
         else:
             report.rescheduled.append(job.name)
             log.info("%s: schedule changed to %s (%s): next run recomputed", job.name, job.trigger_text, job.timezone)
@@ -163,8 +175,6 @@ def _listener(scheduler: BaseScheduler, jobs: dict[str, JobSpec]) -> Any:
 
 
 def format_duration_s(seconds: int) -> str:
-    from datetime import timedelta
-
     return format_duration(timedelta(seconds=seconds))
 
 
