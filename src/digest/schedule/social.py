@@ -9,6 +9,7 @@ backend accepted the e-mail: a catch-up or retry of the same fire finds it and s
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import html
 import json
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import Settings
-from digest.errors import DeliveryError, DigestError
+from digest.errors import ConfigError, DigestError
 from digest.links import canonical_url
 from digest.models import Article, SocialPost, Story
 from digest.schedule.jobs import JobSpec
@@ -103,25 +104,22 @@ def new_stories(job: JobSpec, settings: Settings, outcome: RunOutcome) -> list[S
     return [Story(article=a, summary=summarize(a, settings.summary)) for a in fresh]
 
 
-def build_posts(story: Story, settings: Settings) -> list[SocialPost]:
-    """One post per configured platform (digest.render.social does the writing and counting)."""
-    from digest.render import social
+def build_posts(stories: list[Story], settings: Settings) -> list[list[SocialPost]]:
+    """Posts per story, one per configured platform (digest.render.social writes and counts)."""
+    from digest.render.social import SocialWriter, story_posts
 
-    return list(social.build_posts(story.article, story.summary, settings))
+    writer = SocialWriter(settings)
+    return [story_posts(story, settings, writer=writer) for story in stories]
 
 
 def post_record(post: SocialPost) -> dict[str, Any]:
-    return {
-        "platform": post.platform,
-        "text": post.text,
-        "length": post.length,
-        "limit": post.limit,
-        "counter": f"{post.length}/{post.limit}",
-        "fits": post.length <= post.limit,
-        "links": list(post.links),
-        "hashtags": list(post.hashtags),
-        "thread": list(post.thread) if post.thread else None,
-    }
+    """The `digest social --json` shape, plus the counter an editor reads at a glance."""
+    from digest.render.social import post_to_dict
+
+    data = post_to_dict(post, thread=bool(post.thread))
+    data["counter"] = f"{post.length}/{post.limit}"
+    data["fits"] = post.length <= post.limit
+    return data
 
 
 def compose_email(
@@ -131,6 +129,13 @@ def compose_email(
     title = settings.digest.title
     count = len(items)
     subject = f"Social copy — {title} — {count} new {'story' if count == 1 else 'stories'}"
+    for what, value in (
+        ("[digest] title", title),
+        ("[delivery] from_name", settings.delivery.from_name),
+        ("[delivery] from_address", settings.delivery.from_address),
+    ):
+        if "\r" in value or "\n" in value:
+            raise ConfigError(f"{what}: a line break is not allowed in an e-mail header")
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = formataddr((settings.delivery.from_name, settings.delivery.from_address))
@@ -145,7 +150,7 @@ def compose_email(
     for n, item in enumerate(items, start=1):
         lines += [f"{n}. {item['title']}", f"   {item['url'] or ''}".rstrip(), ""]
         parts = [f"<h2 style='font-size:18px;margin:24px 0 4px'>{n}. {html.escape(item['title'])}</h2>"]
-        if item["url"]:
+        if item["url"] and item["url"].lower().startswith(("http://", "https://")):
             parts.append(
                 f"<p style='margin:0 0 8px'><a href='{html.escape(item['url'], quote=True)}'>"
                 f"{html.escape(item['url'])}</a></p>"
@@ -153,8 +158,6 @@ def compose_email(
         for post in item["posts"]:
             flag = "" if post["fits"] else "  TOO LONG"
             lines += [f"--- {post['platform']} ({post['counter']}){flag} ---", post["text"], ""]
-            for extra in post["thread"] or []:
-                lines += ["(thread)", extra, ""]
             colour = "#1a7f37" if post["fits"] else "#b42318"
             parts.append(
                 f"<p style='margin:12px 0 2px;font:bold 13px sans-serif'>{html.escape(post['platform'])} "
@@ -175,25 +178,38 @@ def compose_email(
     return msg
 
 
-def send_email(settings: Settings, message: EmailMessage) -> None:
-    """Hand the message to the configured backend (smtp, outbox, memory...)."""
-    from digest.deliver import registry
+def send_email(settings: Settings, message: EmailMessage, editors: list[str]) -> tuple[list[str], list[str]]:
+    """Hand one copy per editor to the configured backend; (delivered to, failure reasons)."""
+    from digest.deliver.base import OutgoingMessage
+    from digest.deliver.registry import backend_from_url
 
-    backend = registry.get_backend(settings.delivery.backend, settings)
+    data = message.as_bytes(policy=email.policy.SMTP)
+    outgoing = [
+        OutgoingMessage(
+            sender=settings.delivery.from_address,
+            recipient=editor,
+            data=data,
+            message_id=str(message["Message-ID"]),
+            ref=editor,
+        )
+        for editor in editors
+    ]
+    backend = backend_from_url(settings.delivery.backend, settings)
+    delivered, failures = [], []
     with backend:
-        accepted = backend.send_messages([message])
-    if accepted != 1:
-        raise DeliveryError(f"the {settings.delivery.backend.split(':', 1)[0]} backend did not accept the social copy")
+        for result in backend.deliver(outgoing):
+            if result.ok:
+                delivered.append(result.message.recipient)
+            else:
+                failures.append(f"{result.message.recipient}: {result.code or ''} {result.reply}".strip())
+    return delivered, failures
 
 
 def run_social(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: threading.Event | None) -> None:
     editors = editors_for(job, settings)
     path = edition_file(settings, outcome.edition)
+    outcome.details["file"] = str(path)
     record = _read_json(path, None)
-    if record and record.get("sent_at"):
-        outcome.status, outcome.skipped = "duplicate", len(editors)
-        outcome.details["file"] = str(path)
-        return
     if record is None:
         stories = new_stories(job, settings, outcome)
         if not stories and job.skip_if_empty:
@@ -201,27 +217,42 @@ def run_social(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: thre
             return
         items = [
             {
-                "key": article_key(s.article),
-                "title": s.article.title,
-                "url": s.article.url,
-                "source": s.article.source,
-                "posts": [post_record(p) for p in build_posts(s, settings)],
+                "key": article_key(story.article),
+                "title": story.article.title,
+                "url": story.article.url,
+                "source": story.article.source,
+                "posts": [post_record(p) for p in posts],
             }
-            for s in stories
+            for story, posts in zip(stories, build_posts(stories, settings), strict=True)
         ]
         record = {
             "edition": outcome.edition,
             "job": job.name,
             "created_at": datetime.now(UTC).isoformat(),
             "editors": list(editors),
-            "sent_at": None,
+            "sent_to": [],
             "stories": items,
         }
-        _write_json(path, record)  # before sending: a retry of this fire reuses exactly this copy
-    outcome.details["file"] = str(path)
+        _write_json(path, record)  # before sending: a retry of this fire sends exactly this copy
     outcome.details["stories"] = len(record["stories"])
-    send_email(settings, compose_email(job, settings, outcome.edition, record["stories"], tuple(record["editors"])))
-    record["sent_at"] = datetime.now(UTC).isoformat()
+    owed = [e for e in record["editors"] if e not in record["sent_to"]]
+    outcome.skipped = len(record["editors"]) - len(owed)
+    if not owed:
+        outcome.status = "duplicate"
+        return
+    message = compose_email(job, settings, outcome.edition, record["stories"], tuple(record["editors"]))
+    delivered, failures = send_email(settings, message, owed)
+    record["sent_to"] = [*record["sent_to"], *delivered]
+    if delivered and len(record["sent_to"]) == len(record["editors"]):
+        record["sent_at"] = datetime.now(UTC).isoformat()
     _write_json(path, record)
-    save_ledger(settings, job, [*load_ledger(settings, job), *(i["key"] for i in record["stories"])])
-    outcome.status, outcome.sent = "sent", len(record["editors"])
+    if "ledger_saved" not in record and delivered:
+        save_ledger(settings, job, [*load_ledger(settings, job), *(i["key"] for i in record["stories"])])
+        record["ledger_saved"] = True
+        _write_json(path, record)
+    outcome.sent, outcome.failed = len(delivered), len(failures)
+    if failures:
+        outcome.reason = "; ".join(failures)
+        outcome.status = "partial" if delivered else "failed"
+    else:
+        outcome.status = "sent"
