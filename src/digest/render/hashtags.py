@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
+from importlib import resources
 
 import regex
 
@@ -92,11 +93,10 @@ _ROLES = frozenset(
 
 @cache
 def stop_words() -> frozenset[str]:
-    try:
-        from sumy.utils import get_stop_words
-
-        words = set(get_stop_words("english"))
-    except Exception:  # noqa: BLE001 - stop words are a refinement, never a reason to fail
+    try:  # sumy's English list, read directly: importing sumy.utils pulls in requests (0.5 s)
+        data = (resources.files("sumy") / "data" / "stopwords" / "english.txt").read_text(encoding="utf-8")
+        words = {w.strip().lower() for w in data.split() if w.strip()}
+    except (OSError, ModuleNotFoundError):  # stop words refine the choice; never a reason to fail
         words = set()
     return frozenset(words | {"the", "a", "an", "and", "or", "of", "in", "on", "to", "for", "with", "by"})
 
@@ -184,12 +184,14 @@ def _name_scores(sources: Sequence[tuple[str, int]]) -> Counter[tuple[str, ...]]
 def _frequent_words(sources: Sequence[tuple[str, int]]) -> Counter[tuple[str, ...]]:
     stops = stop_words()
     counts: Counter[tuple[str, ...]] = Counter()
+    seen: Counter[tuple[str, ...]] = Counter()
     for text, weight in sources:
         for m in _WORD.finditer(text.lower()):
             word = _clean_token(m.group(0))
             if len(word) >= 4 and word not in stops and word not in _ROLES and _HAS_LETTER.match(word):
                 counts[(word,)] += weight
-    return Counter({w: c for w, c in counts.items() if c >= 2})
+                seen[(word,)] += 1
+    return Counter({w: c for w, c in counts.items() if seen[w] >= 2})  # said once is not a key term
 
 
 def derive_hashtags(
