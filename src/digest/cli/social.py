@@ -47,6 +47,8 @@ def social(
     article = articles[0]
     if not article.text.strip() and not article.title.strip():
         raise InputError(f"{source}: empty article: nothing to post")
+    if not (url or article.url):
+        click.echo(f"warning: {source}: the article has no link; pass --url to add one", err=True)
     summary = summarize(article, settings.summary)
     names = [p.lower() for p in platforms] or list(settings.social.platforms)
     posts = SocialWriter(settings).posts(article, summary, names, url=url, thread=thread)

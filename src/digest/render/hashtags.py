@@ -17,7 +17,10 @@ from importlib import resources
 import regex
 
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}\p{Nd}'’\-]*|\p{Nd}+|[.!?;:]+|[\"“”(),]")
-_SENTENCE_END = regex.compile(r"^[.!?;:]+$")
+_BREAKS = frozenset('.!?;:"“”(),')
+_OPENERS = frozenset('.!?"“(')
+_LOWER_WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}\p{Nd}'’\-]{3,}")
+_TERM_SPLIT = regex.compile(r"[\s\-]+")
 _TAG_CHARS = regex.compile(r"[^\p{L}\p{M}\p{Nd}_]+")
 _HAS_LETTER = regex.compile(r"\p{L}")
 MAX_TAG_LENGTH = 30
@@ -118,13 +121,19 @@ def _names(text: str) -> Iterable[tuple[tuple[str, ...], bool]]:
     run: list[str] = []
     run_at_start = False
     at_start = True
-    for m in _WORD.finditer(text):
-        raw = m.group(0)
-        if _SENTENCE_END.match(raw) or raw in '"“”(),':
+    for raw in _WORD.findall(text):
+        first = raw[0]
+        if first in _BREAKS:
             if run:
                 yield tuple(run), run_at_start
             run = []
-            at_start = raw in '"“(' or (bool(_SENTENCE_END.match(raw)) and raw[0] in ".!?")
+            at_start = first in _OPENERS
+            continue
+        if not first.isupper():  # the common case, kept cheap: a lowercase word ends any run
+            if run:
+                yield tuple(run), run_at_start
+                run = []
+            at_start = False
             continue
         token = _clean_token(raw)
         lower = token.lower()
@@ -147,7 +156,7 @@ def _names(text: str) -> Iterable[tuple[tuple[str, ...], bool]]:
 
 def to_hashtag(term: str) -> str | None:
     """ "North Korea" -> "#NorthKorea"; None for terms that make no usable tag (digits only...)."""
-    words = [w for w in regex.split(r"[\s\-]+", term.strip().lstrip("#")) if w]
+    words = [w for w in _TERM_SPLIT.split(term.strip().lstrip("#")) if w]
     joined = "".join(w[:1].upper() + w[1:] if not w[:1].isupper() else w for w in words)
     tag = _TAG_CHARS.sub("", joined)
     if not tag or not _HAS_LETTER.search(tag) or len(tag) > MAX_TAG_LENGTH:
@@ -186,9 +195,9 @@ def _frequent_words(sources: Sequence[tuple[str, int]]) -> Counter[tuple[str, ..
     counts: Counter[tuple[str, ...]] = Counter()
     seen: Counter[tuple[str, ...]] = Counter()
     for text, weight in sources:
-        for m in _WORD.finditer(text.lower()):
-            word = _clean_token(m.group(0))
-            if len(word) >= 4 and word not in stops and word not in _ROLES and _HAS_LETTER.match(word):
+        for raw in _LOWER_WORD.findall(text.lower()):
+            word = _clean_token(raw) if raw[-1] in "s’'-" else raw
+            if len(word) >= 4 and word not in stops and word not in _ROLES:
                 counts[(word,)] += weight
                 seen[(word,)] += 1
     return Counter({w: c for w, c in counts.items() if seen[w] >= 2})  # said once is not a key term

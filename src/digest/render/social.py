@@ -15,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -37,6 +38,7 @@ BLUESKY_LINK_CHARS = 30
 _SPACE_RUN = regex.compile(r"\s+")
 _NO_SPACE_SCRIPT = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 _GRAPHEME = regex.compile(r"\X")
+_JOINS_PREVIOUS = regex.compile(r"[\p{M}\u200d\ufe0e\ufe0f]")
 _TRAILING_JUNK = " \t\r\n,;:.·-–—([{<\"'“‘«\u200d\u200b\u2060\ufe0f"
 _BLANK_LINES = regex.compile(r"\n{3,}")
 _TRAILING_SPACE = regex.compile(r"[ \t]+\n")
@@ -84,7 +86,7 @@ def _word_cuts(text: str) -> list[int]:
     if not text.isascii():
         for m in _NO_SPACE_SCRIPT.finditer(text):
             end = m.end()
-            if end < len(text) and not regex.match(r"[\p{M}\u200d\ufe0e\ufe0f]", text[end]):
+            if end < len(text) and not _JOINS_PREVIOUS.match(text, end):
                 cuts.add(end)
     return sorted(c for c in cuts if c < len(text))
 
@@ -152,6 +154,11 @@ def _byte_offsets(text: str) -> Callable[[int], int]:
     return lambda i: len(text[:i].encode("utf-8"))
 
 
+@lru_cache(maxsize=1024)
+def _tag_pattern(tag: str) -> regex.Pattern[str]:
+    return regex.compile(r"(?<![\w#])" + regex.escape(tag) + r"(?![\w])")
+
+
 def bluesky_facets(text: str, links: Sequence[LinkRef], hashtags: Sequence[str]) -> list[dict[str, Any]]:
     """app.bsky.richtext.facet records: link and tag features with UTF-8 byteStart/byteEnd."""
     to_byte = _byte_offsets(text)
@@ -170,8 +177,7 @@ def bluesky_facets(text: str, links: Sequence[LinkRef], hashtags: Sequence[str])
             add(start, start + len(ref.text), {"$type": "app.bsky.richtext.facet#link", "uri": ref.url})
             start = text.find(ref.text, start + len(ref.text))
     for tag in hashtags:
-        pattern = regex.compile(r"(?<![\w#])" + regex.escape(tag) + r"(?![\w])")
-        for m in pattern.finditer(text):
+        for m in _tag_pattern(tag).finditer(text):
             add(m.start(), m.end(), {"$type": "app.bsky.richtext.facet#tag", "tag": tag.lstrip("#")})
     return [f for _, f in sorted(facets, key=lambda item: item[0])]
 
@@ -187,6 +193,8 @@ class SocialWriter:
         self._env: jinja2.Environment | None = None
         self._templates: dict[str, jinja2.Template] = {}
         self._platforms: dict[str, Platform] = {}
+        self._tags_key: tuple[str, str, tuple[str, ...]] | None = None
+        self._tags: list[str] = []
 
     # ---- plumbing
     def platform(self, name: str) -> Platform:
@@ -221,6 +229,17 @@ class SocialWriter:
         return f"{number} {text}" if number else text
 
     # ---- inputs
+    def hashtags(self, title: str, summary: Summary) -> list[str]:
+        """The article's hashtags, derived once and shared by every platform's post."""
+        key = (title, summary.lede, tuple(summary.key_points))
+        if self._tags_key != key:
+            social = self.settings.social
+            self._tags = derive_hashtags(
+                title, summary.lede, summary.key_points, fixed=social.hashtags, limit=social.max_hashtags
+            )
+            self._tags_key = key
+        return self._tags
+
     def _parts(
         self,
         article: Article,
@@ -237,10 +256,10 @@ class SocialWriter:
         if target:
             full = add_utm(target, source=platform.name, medium="social", campaign=social.utm_campaign)
             link = LinkRef(full, short_link_text(full) if platform.shortens_links else full)
-        limit = (
-            social.max_hashtags if platform.max_hashtags is None else min(social.max_hashtags, platform.max_hashtags)
-        )
-        tags = derive_hashtags(title, summary.lede, summary.key_points, fixed=social.hashtags, limit=limit)
+        limit = social.max_hashtags
+        if platform.max_hashtags is not None:
+            limit = min(limit, platform.max_hashtags)
+        tags = self.hashtags(title, summary)[:limit]
         if teasers is None:
             teasers = [Teaser(r.title, r.url) for r in article.related]
         related = []
