@@ -12,7 +12,7 @@ from digest.errors import InputError, TemplateError
 from digest.models import Article, Related, Summary, Teaser
 from digest.render.hashtags import derive_hashtags, to_hashtag
 from digest.render.platforms import PLATFORMS, get_platform
-from digest.render.social import SocialWriter, social_posts
+from digest.render.social import SocialWriter, linkable, social_posts
 
 URL = "https://news.example.com/world/2026/11/28/xi-blinken-talks?id=42"
 LEDE = (
@@ -160,3 +160,12 @@ def test_user_template_override_and_too_long_template_fallback(tmp_path: Path) -
 def test_default_platform_list_comes_from_settings() -> None:
     settings = replace(Settings(), social=SocialSettings(platforms=("mastodon", "x")))
     assert [p.platform for p in social_posts(article(), summary(), settings)] == ["mastodon", "x"]
+
+
+def test_links_are_written_so_the_linkifier_takes_all_of_them() -> None:
+    assert linkable("https://e.example.com/a.") == "https://e.example.com/a%2E"
+    assert linkable("https://e.example.com/写真?id=1") == "https://e.example.com/%E5%86%99%E7%9C%9F?id=1"
+    assert linkable(URL) == URL
+    post = SocialWriter().post(article(url="https://e.example.com/world/写真"), summary(), "x")
+    assert post.links == ["https://e.example.com/world/%E5%86%99%E7%9C%9F?utm_source=x&utm_medium=social"]
+    assert post.links[0] in post.text

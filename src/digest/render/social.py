@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import jinja2
 import regex
@@ -28,6 +29,7 @@ from digest.models import Article, SocialPost, Summary, Teaser
 from digest.render.hashtags import derive_hashtags
 from digest.render.platforms import PLATFORMS, Platform, get_platform
 from digest.render.templates import make_environment, template_errors
+from digest.render.twitter_text import extract_url_spans
 
 ELLIPSIS = "…"
 MIN_HOOK_CHARS = 100  # below this, drop the teaser/hashtags rather than shorten the hook further
@@ -42,6 +44,9 @@ _JOINS_PREVIOUS = regex.compile(r"[\p{M}\u200d\ufe0e\ufe0f]")
 _TRAILING_JUNK = " \t\r\n,;:.·-–—([{<\"'“‘«\u200d\u200b\u2060\ufe0f"
 _BLANK_LINES = regex.compile(r"\n{3,}")
 _TRAILING_SPACE = regex.compile(r"[ \t]+\n")
+_PATH_END_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-=_#/")
+_QUERY_END_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_&=#/")
+_TRAILING_URL_PUNCT = frozenset(".,!?;:'*()[]$@~|&%")
 _URL_SCHEME = regex.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(www\.)?")
 
 
@@ -134,6 +139,35 @@ def fit_text(text: str, fits: Callable[[str], bool]) -> tuple[str, int] | None:
     if found is None:
         found = _largest_fit(text, fits, _grapheme_cuts(text))
     return found
+
+
+def linkable(url: str) -> str:
+    """The URL written so that twitter-text's linkifier (X, and Mastodon's server) takes all of it.
+
+    Characters its URL grammar stops at (non-ASCII or unusual path characters, a trailing ".")
+    are percent-encoded, which leaves the address the same; a link must never be cut.
+    """
+    if _whole_url(url):
+        return url
+    parts = urlsplit(url)
+    path = _encode_last(quote(parts.path, safe="/%:@!$&'()*+,;=~-._"), _PATH_END_CHARS)
+    query = _encode_last(quote(parts.query, safe="=&%/:?@!$'()*+,;~-._"), _QUERY_END_CHARS)
+    fragment = _encode_last(quote(parts.fragment, safe="=&%/:?@!$'()*+,;~-._"), _QUERY_END_CHARS)
+    url = urlunsplit((parts.scheme, parts.netloc, path, query, fragment))
+    while not _whole_url(url) and url and url[-1] in _TRAILING_URL_PUNCT:
+        url = url[:-1] + f"%{ord(url[-1]):02X}"
+    return url
+
+
+def _encode_last(part: str, allowed: frozenset[str]) -> str:
+    """twitter-text ends a path or query only on certain characters: encode any other last one."""
+    if part and part[-1] not in allowed and part[-1].isascii():
+        return part[:-1] + f"%{ord(part[-1]):02X}"
+    return part
+
+
+def _whole_url(url: str) -> bool:
+    return extract_url_spans(url, without_protocol=False) == [(0, len(url))]
 
 
 def short_link_text(url: str, limit: int = BLUESKY_LINK_CHARS) -> str:
@@ -254,7 +288,7 @@ class SocialWriter:
         target = url or article.url
         link = None
         if target:
-            full = add_utm(target, source=platform.name, medium="social", campaign=social.utm_campaign)
+            full = linkable(add_utm(target, source=platform.name, medium="social", campaign=social.utm_campaign))
             link = LinkRef(full, short_link_text(full) if platform.shortens_links else full)
         limit = social.max_hashtags
         if platform.max_hashtags is not None:
@@ -266,7 +300,7 @@ class SocialWriter:
         for teaser in teasers:
             if not teaser.url or not teaser.title.strip():
                 continue
-            t_url = add_utm(teaser.url, source=platform.name, medium="social", campaign=social.utm_campaign)
+            t_url = linkable(add_utm(teaser.url, source=platform.name, medium="social", campaign=social.utm_campaign))
             t_title = " ".join(teaser.title.split())
             if len(t_title) > MAX_TEASER_TITLE:
                 t_title = fit_text(t_title, lambda s: len(s) <= MAX_TEASER_TITLE)[0]  # type: ignore[index]
