@@ -9,10 +9,10 @@ import pytest
 
 from digest.config import Settings, SocialSettings, with_overrides
 from digest.errors import InputError, TemplateError
-from digest.models import Article, Related, Summary, Teaser
+from digest.models import Article, Related, Story, Summary, Teaser
 from digest.render.hashtags import derive_hashtags, to_hashtag
 from digest.render.platforms import PLATFORMS, get_platform
-from digest.render.social import SocialWriter, linkable, social_posts
+from digest.render.social import SocialWriter, linkable, social_posts, story_posts
 
 URL = "https://news.example.com/world/2026/11/28/xi-blinken-talks?id=42"
 LEDE = (
@@ -169,3 +169,13 @@ def test_links_are_written_so_the_linkifier_takes_all_of_them() -> None:
     post = SocialWriter().post(article(url="https://e.example.com/world/写真"), summary(), "x")
     assert post.links == ["https://e.example.com/world/%E5%86%99%E7%9C%9F?utm_source=x&utm_medium=social"]
     assert post.links[0] in post.text
+
+
+def test_story_posts_use_the_story_teasers() -> None:
+    story = Story(article(), summary("Xi met Blinken."), [Teaser("Bolivia's failed coup", "https://e.example.com/b")])
+    posts = story_posts(story, platforms=["mastodon", "linkedin"])
+    for post in posts:
+        assert (
+            f"Bolivia's failed coup https://e.example.com/b?utm_source={post.platform}&utm_medium=social" in post.text
+        )
+        assert len(post.links) == 2

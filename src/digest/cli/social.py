@@ -45,6 +45,8 @@ def social(
     if not articles:
         raise InputError(f"{source}: no article found")
     article = articles[0]
+    if len(articles) > 1:
+        click.echo(f"note: {source} holds {len(articles)} articles; posts are for the first: {article.title}", err=True)
     if not article.text.strip() and not article.title.strip():
         raise InputError(f"{source}: empty article: nothing to post")
     if not (url or article.url):

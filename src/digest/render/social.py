@@ -25,7 +25,7 @@ import regex
 from digest.config import Settings
 from digest.errors import InputError
 from digest.links import add_utm
-from digest.models import Article, SocialPost, Summary, Teaser
+from digest.models import Article, SocialPost, Story, Summary, Teaser
 from digest.render.hashtags import derive_hashtags
 from digest.render.platforms import PLATFORMS, Platform, get_platform
 from digest.render.templates import make_environment, template_errors
@@ -229,6 +229,7 @@ class SocialWriter:
         self._platforms: dict[str, Platform] = {}
         self._tags_key: tuple[str, str, tuple[str, ...]] | None = None
         self._tags: list[str] = []
+        self._thread_warnings: list[str] = []
 
     # ---- plumbing
     def platform(self, name: str) -> Platform:
@@ -255,7 +256,6 @@ class SocialWriter:
             "related": parts.related[:related],
             "title": parts.title,
             "site": parts.site or "",
-            "number": number,
         }
         with template_errors():
             text = self.template(platform).render(context)
@@ -373,7 +373,11 @@ class SocialWriter:
         if plat.shortens_links:
             post.facets = bluesky_facets(text, links_shown, post.hashtags)
         if thread:
+            self._thread_warnings = []
             post.thread, thread_links, thread_tags = self._thread(plat, parts)
+            post.warnings.extend(w for w in self._thread_warnings if w not in post.warnings)
+            if self._thread_warnings and parts.link and post.link_attachment is None:
+                post.link_attachment = parts.link.url
             if plat.shortens_links:
                 post.thread_facets = [
                     bluesky_facets(t, links, tags)
@@ -417,6 +421,10 @@ class SocialWriter:
             bodies.append(("text", hook, [], 0))
             if parts.link and plat.fits(f"{reserve} {parts.link.text}"):
                 bodies.append(("text", parts.link.text, [parts.link], 0))
+            elif parts.link:
+                self._thread_warnings.append(
+                    f"{plat.name}: the link does not fit in a thread post; it is link_attachment"
+                )
         else:
             hook, cut = found
             head = _Parts(hook, parts.link, parts.hashtags, [], parts.title, parts.site)
@@ -450,6 +458,18 @@ class SocialWriter:
     ) -> list[SocialPost]:
         names = list(platforms or self.settings.social.platforms)
         return [self.post(article, summary, name, teasers=teasers, url=url, thread=thread) for name in names]
+
+
+def story_posts(
+    story: Story,
+    settings: Settings | None = None,
+    platforms: Sequence[str] | None = None,
+    thread: bool = False,
+    writer: SocialWriter | None = None,
+) -> list[SocialPost]:
+    """Posts for a summarized story of a digest, its related-story teasers included."""
+    writer = writer or SocialWriter(settings)
+    return writer.posts(story.article, story.summary, platforms, teasers=story.teasers, thread=thread)
 
 
 def social_posts(
@@ -493,4 +513,14 @@ def post_to_dict(post: SocialPost, thread: bool = False) -> dict[str, Any]:
     return data
 
 
-__all__ = ["PLATFORMS", "SocialWriter", "bluesky_facets", "fit_text", "post_to_dict", "short_link_text", "social_posts"]
+__all__ = [
+    "PLATFORMS",
+    "SocialWriter",
+    "bluesky_facets",
+    "fit_text",
+    "linkable",
+    "post_to_dict",
+    "short_link_text",
+    "social_posts",
+    "story_posts",
+]
