@@ -85,6 +85,7 @@ _QUERY_CHARS = r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[a-z0-9\-_&=#/]"
 _PRECEDING = f"(?:[^A-Za-z0-9@＠$#＃{_INVALID_GROUP}]|[{_DIRECTIONAL}]|^)"
 _SPECIAL_CCTLDS = ("co", "tv")
+_TOKEN = re.compile(r"[^ \n]+")
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -171,9 +172,19 @@ def extract_url_spans(text: str, without_protocol: bool = True) -> list[tuple[in
         return []
     pats = _patterns()
     spans: list[tuple[int, int]] = []
+    # No URL part admits a space or line break, so only the tokens holding a "." (or ":") need the
+    # big pattern: a long post costs a few short scans instead of one attempt at every position.
+    needle = "." if without_protocol else ":"
+    for token in _TOKEN.finditer(text):
+        if needle in token.group(0):
+            _scan(token.group(0), token.start(), without_protocol, pats, spans)
+    return spans
+
+
+def _scan(text: str, offset: int, without_protocol: bool, pats: _Patterns, spans: list[tuple[int, int]]) -> None:
     for m in pats.extract.finditer(text):
         before, url, protocol, domain, _, path = m.group(1, 2, 3, 4, 5, 6)
-        start, end = m.start(2), m.end(2)
+        start, end = m.start(2) + offset, m.end(2) + offset
         if not _punycode_ok(url, protocol or "https://", domain):
             continue
         if not protocol:
@@ -197,7 +208,6 @@ def extract_url_spans(text: str, without_protocol: bool = True) -> list[tuple[in
                     continue
                 end = start + len(tco.group(0))
             spans.append((start, end))
-    return spans
 
 
 # ---------------------------------------------------------------- counting
