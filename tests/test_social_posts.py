@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import Settings, SocialSettings, with_overrides
-from digest.errors import InputError, TemplateError
+from digest.config import Settings, SocialSettings, load_settings, with_overrides
+from digest.errors import ConfigError, InputError, TemplateError
 from digest.models import Article, Related, Story, Summary, Teaser
 from digest.render.hashtags import derive_hashtags, to_hashtag
 from digest.render.platforms import PLATFORMS, get_platform
@@ -179,3 +179,11 @@ def test_story_posts_use_the_story_teasers() -> None:
             f"Bolivia's failed coup https://e.example.com/b?utm_source={post.platform}&utm_medium=social" in post.text
         )
         assert len(post.links) == 2
+
+
+def test_unknown_platform_in_the_config_is_a_precise_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "digest.toml"
+    config.write_text('[social]\nplatforms = ["x", "myspace"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'\[social\] platforms: expected platforms among x, bluesky.*"myspace"'):
+        load_settings(config)
+    assert load_settings(env={"DIGEST_SOCIAL__PLATFORMS": "X, threads"}).social.platforms == ("x", "threads")

@@ -52,7 +52,7 @@ def social(
     if not (url or article.url):
         click.echo(f"warning: {source}: the article has no link; pass --url to add one", err=True)
     summary = summarize(article, settings.summary)
-    names = [p.lower() for p in platforms] or list(settings.social.platforms)
+    names = list(dict.fromkeys(p.lower() for p in platforms)) or list(settings.social.platforms)
     posts = SocialWriter(settings).posts(article, summary, names, url=url, thread=thread)
     for post in posts:
         for warning in post.warnings:

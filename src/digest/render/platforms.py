@@ -13,9 +13,11 @@ from typing import Any
 
 import regex
 
+from digest.config import SOCIAL_PLATFORMS
+from digest.errors import ConfigError
 from digest.render.twitter_text import extract_url_spans, parse_tweet
 
-PLATFORMS: tuple[str, ...] = ("x", "bluesky", "mastodon", "linkedin", "threads")
+PLATFORMS: tuple[str, ...] = SOCIAL_PLATFORMS
 
 _GRAPHEME = regex.compile(r"\X")
 _MASTODON_MENTION = regex.compile(r"(?<![\w/@])(@[\w.]+)@[\w.-]+\.\w+", regex.UNICODE)
@@ -174,7 +176,7 @@ def get_platform(name: str, mastodon_limit: int = 500) -> Platform:
         return LinkedIn()
     if key == "threads":
         return Threads()
-    raise ValueError(f"unknown platform {name!r} (expected one of {', '.join(PLATFORMS)})")
+    raise ConfigError(f"unknown platform {name!r} (expected one of {', '.join(PLATFORMS)})")
 
 
 def check_length(text: str, platform: str, mastodon_limit: int = 500) -> LengthReport:
