@@ -401,19 +401,21 @@ class SocialWriter:
                 self._render(plat.name, body, body.hook, used_tags, 0, number) if kind == "post" else f"{number} {body}"
             )
             links.append(refs)
-            tags.append(body.hashtags[:used_tags] if kind == "post" else [])
+            tags.append(body.hashtags[:used_tags] if kind == "post" else used_tags or [])
         return texts, links, tags
 
-    def _thread_bodies(self, plat: Platform, parts: _Parts, reserve: str) -> list[tuple[str, Any, list[LinkRef], int]]:
-        bodies: list[tuple[str, Any, list[LinkRef], int]] = []
-        keep = min(len(parts.hook), MIN_HOOK_CHARS)
-        found, n_tags = None, 0
-        for n_tags in range(len(parts.hashtags), -1, -1):
-            found = fit_text(
-                parts.hook, lambda h, t=n_tags: plat.fits(self._render(plat.name, parts, h, t, 0, reserve))
-            )
-            if found and (n_tags == 0 or len(found[0]) >= keep or found[1] == len(parts.hook)):
-                break
+    def _thread_bodies(self, plat: Platform, parts: _Parts, reserve: str) -> list[tuple[str, Any, list[LinkRef], Any]]:
+        bodies: list[tuple[str, Any, list[LinkRef], Any]] = []
+        # The lede continues in part 2 when cut, so prefer the whole lede (fewer hashtags) to a cut
+        # that leaves a stub like "2/5 …in Beijing." behind; otherwise keep every hashtag.
+        fitted = {
+            t: fit_text(parts.hook, lambda h, t=t: plat.fits(self._render(plat.name, parts, h, t, 0, reserve)))
+            for t in range(len(parts.hashtags), -1, -1)
+        }
+        whole = [t for t, f in fitted.items() if f and f[1] == len(parts.hook)]
+        usable = [t for t, f in fitted.items() if f]
+        n_tags = whole[0] if whole else (usable[0] if usable else 0)
+        found = fitted[n_tags]
         rest = ""
         if found is None:  # the template leaves no room: the hook alone opens the thread, the link follows
             found = fit_text(parts.hook, lambda h: plat.fits(f"{reserve} {h}"))
@@ -444,6 +446,12 @@ class SocialWriter:
             full = fit_text(rel.title, lambda s, r=rel: plat.fits(f"{reserve} Related: {s} {r.link}"))
             if full is not None:
                 bodies.append(("text", f"Related: {full[0]} {rel.link}", [LinkRef(rel.url, rel.link)], 0))
+        left = parts.hashtags[n_tags:]
+        if left and len(bodies) > 1 and bodies[-1][0] == "text":  # hashtags the first part had no room for
+            kind, text, refs, _ = bodies[-1]
+            closing = f"{text}\n\n{' '.join(left)}"
+            if plat.fits(f"{reserve} {closing}"):
+                bodies[-1] = (kind, closing, refs, left)
         return bodies
 
     # ---- many platforms
