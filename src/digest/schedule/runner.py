@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from digest.config import Settings, load_settings, with_overrides
 from digest.errors import ConfigError, DigestError
@@ -130,7 +131,7 @@ def run_job(
     try:
         job_settings = settings_for(job, settings)
         if job.kind == "digest":
-            _run_digest(job, job_settings, outcome, stop)
+            _run_digest(job, job_settings, outcome, when, stop)
         else:
             from digest.schedule.social import run_social
 
@@ -168,12 +169,26 @@ def accepts(func: Callable[..., Any], name: str) -> bool:
     return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
-def _run_digest(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: threading.Event | None) -> None:
+def _run_digest(
+    job: JobSpec, settings: Settings, outcome: RunOutcome, fire_time: datetime, stop: threading.Event | None
+) -> None:
     from digest.send import send_digest  # lazy: the scheduler must not import the whole pipeline
 
+    if not accepts(send_digest, "only_new"):
+        raise DigestError(
+            "this digest.send cannot send only what is new: scheduled digests need "
+            "send_digest(settings, edition=..., only_new=True, skip_if_empty=...)"
+        )
     kwargs: dict[str, Any] = {"edition": outcome.edition, "only_new": True, "skip_if_empty": job.skip_if_empty}
+    if accepts(send_digest, "today"):  # the digest is dated by its fire (a late catch-up keeps its day)
+        kwargs["today"] = fire_time.astimezone(ZoneInfo(job.timezone)).date()
     if job.recipients is not None:
-        kwargs["to"] = list(job.recipients)
+        if not accepts(send_digest, "recipients"):
+            raise ConfigError(
+                f"{job.path.name}: recipients: this digest.send cannot limit an edition to a list "
+                "(needs send_digest(..., recipients=[...])); remove the key to send to the subscribers"
+            )
+        kwargs["recipients"] = list(job.recipients)  # logged sends, unlike to= (test copies)
     if stop is not None and accepts(send_digest, "cancel"):
         kwargs["cancel"] = stop  # checked by the send loop between messages
     report = send_digest(settings, **kwargs)
@@ -182,6 +197,10 @@ def _run_digest(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: thr
     outcome.failed = int(getattr(report, "failed", 0) or 0)
     outcome.skipped = int(getattr(report, "skipped", 0) or 0)
     outcome.reason = str(getattr(report, "reason", "") or "")
+    if getattr(report, "failures", None):
+        outcome.details["failures"] = list(report.failures)
+    if getattr(report, "warnings", None):
+        outcome.details["warnings"] = list(report.warnings)
     if getattr(report, "skipped_empty", False):
         outcome.status = "skipped"
         outcome.reason = outcome.reason or "nothing new"
