@@ -1,0 +1,76 @@
+"""Make source-supplied text and URLs safe before they reach a template.
+
+Everything an article brings (title, text, site, related links) is untrusted: a scraped page
+may carry ``<script>``, ``onerror=`` handlers or ``javascript:`` links. We reduce such values to
+plain text with nh3 (the Rust ``ammonia`` sanitizer) and let Jinja's autoescape encode the rest,
+so no markup from a source ever reaches the email. Links are kept only for http(s) and mailto.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_TAGLIKE = re.compile(r"<\s*[a-zA-Z/!?]")
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(value: str | None, *, keep_paragraphs: bool = False) -> str:
+    """``value`` as plain text: tags (and script/style bodies) removed, entities decoded.
+
+    Decoding can reveal markup that was entity-encoded in the source (``&lt;script&gt;``), so the
+    clean/decode round repeats until nothing tag-like is left (at most a few rounds).
+    """
+    if not value:
+        return ""
+    text = _CONTROL.sub("", str(value))
+    for _ in range(4):
+        text = html.unescape(nh3.clean(text, tags=set()))
+        if not _TAGLIKE.search(text):
+            break
+    else:  # still tag-like after several rounds: drop every angle bracket rather than guess
+        text = text.replace("<", "").replace(">", "")
+    if keep_paragraphs:
+        paragraphs = [_SPACES.sub(" ", p).strip() for p in re.split(r"\n\s*\n", text)]
+        return "\n\n".join(p for p in paragraphs if p)
+    return _SPACES.sub(" ", text).strip()
+
+
+def safe_url(url: str | None, base: str | None = None) -> str | None:
+    """The URL if it is an absolute http(s) or mailto link, else None (never ``javascript:``).
+
+    A relative URL is resolved against ``base`` (the article's own URL) when one is given.
+    """
+    if not url:
+        return None
+    candidate = _CONTROL.sub("", str(url)).strip()
+    if not candidate or any(ch.isspace() for ch in candidate) or any(ch in candidate for ch in '<>"\\'):
+        return None
+    if base and not urlsplit(candidate).scheme:
+        base_ok = safe_url(base)
+        if base_ok is None:
+            return None
+        candidate = urljoin(base_ok, candidate)
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in SAFE_SCHEMES:
+        return None
+    if scheme in {"http", "https"} and not parts.hostname:
+        return None
+    if scheme == "mailto" and not parts.path:
+        return None
+    return candidate
+
+
+def one_line(value: str) -> str:
+    """A value safe for a single header line (subject): no CR/LF, collapsed whitespace."""
+    return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
