@@ -83,6 +83,25 @@ def similarity_matrix(stories: Sequence[Story], candidates: Sequence[TeaserCandi
     return linear_kernel(matrix[: len(stories)], matrix)  # rows are L2-normalised: dot = cosine
 
 
+class _Seen:
+    """Canonical URLs and normalized titles already taken (or the story's own)."""
+
+    def __init__(self) -> None:
+        self.urls: set[str] = set()
+        self.titles: set[str] = set()
+
+    def fresh(self, teaser: Teaser) -> bool:
+        """True (and remembered) unless the teaser repeats a title or URL already seen."""
+        key_title = normalize_title(teaser.title)
+        key_url = canonical_url(teaser.url) if teaser.url else None
+        if not key_title or key_title in self.titles or (key_url and key_url in self.urls):
+            return False
+        self.titles.add(key_title)
+        if key_url:
+            self.urls.add(key_url)
+        return True
+
+
 def compute_teasers(
     stories: Sequence[Story],
     settings: Settings,
@@ -131,24 +150,15 @@ def compute_teasers(
                     similar.append(Teaser(title=title, url=url, origin=origin, score=round(score, 3)))
             similar.sort(key=lambda t: t.score or 0.0, reverse=True)
 
+        seen = _Seen()
+        seen.fresh(Teaser(title=article.title, url=_web_url(article.url)))  # no story teases itself
+        fresh = seen.fresh
+        page = [t for t in linked_page if fresh(t)]
+        similar = [t for t in similar if fresh(t)]
+        unlinked = [t for t in unlinked_page if fresh(t)]
         keep_for_similar = 1 if similar else 0
-        page_first = linked_page[: max(0, limit - keep_for_similar)]
-        queue = page_first + similar + linked_page[len(page_first) :] + unlinked_page
-
-        seen_urls = {canonical_url(u)} if (u := _web_url(article.url)) else set()
-        seen_titles = {normalize_title(article.title)}
-        chosen: list[Teaser] = []
-        for teaser in queue:
-            key_title = normalize_title(teaser.title)
-            key_url = canonical_url(teaser.url) if teaser.url else None
-            if not key_title or key_title in seen_titles or (key_url and key_url in seen_urls):
-                continue
-            chosen.append(teaser)
-            seen_titles.add(key_title)
-            if key_url:
-                seen_urls.add(key_url)
-            if len(chosen) >= limit:
-                break
+        page_first = page[: max(0, limit - keep_for_similar)]
+        chosen = (page_first + similar + page[len(page_first) :] + unlinked)[:limit]
         result.append(chosen)
     return result
 

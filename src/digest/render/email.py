@@ -26,7 +26,7 @@ from mjml import mjml2html
 
 from digest.config import Settings
 from digest.errors import ConfigError, TemplateError
-from digest.links import add_utm
+from digest.links import utm_adder
 from digest.models import Digest, Story
 from digest.render import plaintext
 from digest.render.sanitize import one_line, plain_text, safe_url
@@ -139,16 +139,27 @@ def trim(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def _teaser_views(story: Story, link: Any) -> list[LinkView]:
+    views = []
+    for teaser in story.teasers:
+        title = plain_text(teaser.title)
+        url = link(teaser.url) if teaser.url else None
+        if title and (url or not teaser.url):  # an unsafe link drops the teaser, never shows it
+            views.append(LinkView(title=title, url=url))
+    return views
+
+
 def build_view(digest: Digest, settings: Settings) -> DigestView:
     """The template context: sanitized text, checked links with UTM, markers in place."""
     es = settings.email
     campaign = es.utm_campaign or digest.date.isoformat()
+    tag = utm_adder(source=es.utm_source, medium="email", campaign=campaign)
 
     def story_link(url: str | None, base: str | None = None) -> str | None:
         safe = safe_url(url, base=base)
         if not safe or not safe.lower().startswith(("http://", "https://")):
             return None
-        return add_utm(safe, source=es.utm_source, medium="email", campaign=campaign)
+        return tag(safe)
 
     values = {
         "title": digest.title,
@@ -171,11 +182,7 @@ def build_view(digest: Digest, settings: Settings) -> DigestView:
                 author=plain_text(article.author) or None,
                 lede=plain_text(story.summary.lede),
                 key_points=[p for p in (plain_text(k) for k in story.summary.key_points) if p],
-                teasers=[
-                    LinkView(title=plain_text(t.title), url=story_link(t.url))
-                    for t in story.teasers
-                    if plain_text(t.title) and (t.url is None or story_link(t.url))
-                ],
+                teasers=_teaser_views(story, story_link),
             )
         )
     if es.preheader:
@@ -215,6 +222,8 @@ def _autoescape(name: str | None) -> bool:
 @functools.lru_cache(maxsize=8)
 def _environment(dirs: tuple[Path, ...], settings: Settings) -> jinja2.Environment:
     env = make_environment(settings, autoescape=_autoescape, filters={"wrap": plaintext.wrap})
+    env.auto_reload = False  # no stat() per include per story; a template edit needs a new process
+    check_templates(env)
     env.globals["rule"] = plaintext.rule
     return env
 
@@ -240,16 +249,32 @@ def _include_loader(dirs: tuple[Path, ...]):  # noqa: ANN202
     return load
 
 
-_UNSAFE_HTML = re.compile(
+_SCRIPT_TAG = re.compile(r"<script\b", re.IGNORECASE)
+_UNSAFE_MARKUP = re.compile(
     r"<script\b|<[a-z][^>]*\son[a-z]+\s*=|<[a-z][^>]*\s(?:href|src)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):",
     re.IGNORECASE,
 )
 
 
+def check_templates(env: jinja2.Environment) -> None:
+    """Refuse templates whose markup could run code (a script, an on*= handler, a javascript: link).
+
+    Source values can never add markup (they are reduced to plain text and escaped), so checking
+    the templates once per process covers the whole email without scanning every render.
+    """
+    assert env.loader is not None
+    for name in env.list_templates(filter_func=lambda n: n.startswith("email/")):
+        source, filename, _ = env.loader.get_source(env, name)
+        if m := _UNSAFE_MARKUP.search(source):
+            line = source.count("\n", 0, m.start()) + 1
+            found = m.group(0)[-40:].strip()
+            raise TemplateError(f"{filename}:{line}: {found!r}: scripts are not allowed in an email")
+
+
 def check_html(html: str, template: str) -> None:
-    """Refuse output that could run code: a user template must not add scripts either."""
-    if m := _UNSAFE_HTML.search(html):
-        raise TemplateError(f"{template}: the email would contain {m.group(0).strip()!r}: scripts are not allowed")
+    """Last guard on the output itself: no <script> whatever happened before."""
+    if m := _SCRIPT_TAG.search(html):
+        raise TemplateError(f"{template}: the email would contain {m.group(0)!r}: scripts are not allowed")
 
 
 def render_mjml(settings: Settings, view: DigestView) -> str:

@@ -1,34 +1,45 @@
 """The plain-text part: wrapped at 78 columns, links never broken.
 
 Many readers (and spam filters) look at the text part, and a link split across two lines stops
-being clickable. We wrap with ``textwrap`` on whitespace only (no hyphen or long-word breaks), so
-a URL longer than the room left goes onto a line of its own, whole.
+being clickable. We wrap on whitespace only (no hyphen or long-word breaks), so a URL longer
+than the room left goes onto a line of its own, whole.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-import textwrap
 
 WIDTH = 78
 URL_RE = re.compile(r"^(?:https?://|mailto:)\S+$", re.IGNORECASE)
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _INDENT = re.compile(r"^(\s*(?:(?:[-*•]|\d{1,3}[.)])\s+)?)")
 
 
+@functools.lru_cache(maxsize=64)
+def _line_re(room: int) -> re.Pattern[str]:
+    # Up to ``room`` characters ending at a space (or the end), else one over-long word whole.
+    return re.compile(rf"(\S.{{0,{max(room, 1) - 1}}})(?: |$)|(\S+)(?: |$)")
+
+
 def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
-    """Wrap one paragraph; ``first`` prefixes the first line (a bullet), ``indent`` the others."""
+    """Wrap one paragraph; ``first`` prefixes the first line (a bullet), ``indent`` the others.
+
+    Breaks only at whitespace; a word (URL) longer than the room left gets a line of its own,
+    whole: what ``textwrap`` does with ``break_long_words=False, break_on_hyphens=False``, done
+    by one regex so a 20-story text part stays fast.
+    """
     text = " ".join(str(text).split())
-    initial = indent if first is None else first
+    prefix = indent if first is None else first
     if not text:
-        return initial.rstrip()
-    wrapper = textwrap.TextWrapper(
-        width=width,
-        initial_indent=initial,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-    return "\n".join(wrapper.wrap(text))
+        return prefix.rstrip()
+    head = _line_re(width - len(prefix)).match(text)
+    assert head is not None  # the second alternative matches any non-space run
+    lines = [prefix + (head.group(1) or head.group(2))]
+    rest = text[head.end() :]
+    if rest:
+        lines += [indent + (a or b) for a, b in _line_re(width - len(indent)).findall(rest)]
+    return "\n".join(lines)
 
 
 def is_url_line(line: str) -> bool:
@@ -41,15 +52,12 @@ def enforce_width(text: str, width: int = WIDTH) -> str:
 
     The hanging indent of a bullet or numbered line is kept; URL-only lines are left alone.
     """
-    out: list[str] = []
-    for line in text.splitlines():
-        if len(line) <= width or is_url_line(line):
-            out.append(line.rstrip())
-            continue
-        prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
-        hanging = " " * len(prefix)
-        out.append(wrap(line[len(prefix) :], width, indent=hanging, first=prefix))
-    return "\n".join(out) + "\n"
+    lines = _TRAILING_SPACE.sub("", text).split("\n")
+    for i, line in enumerate(lines):
+        if len(line) > width and not is_url_line(line):
+            prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
+            lines[i] = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def rule(char: str = "-", width: int = WIDTH) -> str:

@@ -18,7 +18,7 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 _TAGLIKE = re.compile(r"<\s*[a-zA-Z/!?]")
-_SPACES = re.compile(r"\s+")
+_URL_FORBIDDEN = re.compile(r'[\s<>"\\`]')
 
 
 def plain_text(value: str | None, *, keep_paragraphs: bool = False) -> str:
@@ -30,16 +30,22 @@ def plain_text(value: str | None, *, keep_paragraphs: bool = False) -> str:
     if not value:
         return ""
     text = _CONTROL.sub("", str(value))
+    if "<" in text or "&" in text:
+        text = _strip_markup(text)
+    if keep_paragraphs:
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+        return "\n\n".join(p for p in paragraphs if p)
+    return " ".join(text.split())
+
+
+def _strip_markup(text: str) -> str:
     for _ in range(4):
         text = html.unescape(nh3.clean(text, tags=set()))
         if not _TAGLIKE.search(text):
             break
     else:  # still tag-like after several rounds: drop every angle bracket rather than guess
         text = text.replace("<", "").replace(">", "")
-    if keep_paragraphs:
-        paragraphs = [_SPACES.sub(" ", p).strip() for p in re.split(r"\n\s*\n", text)]
-        return "\n\n".join(p for p in paragraphs if p)
-    return _SPACES.sub(" ", text).strip()
+    return text
 
 
 def safe_url(url: str | None, base: str | None = None) -> str | None:
@@ -50,7 +56,7 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     candidate = _CONTROL.sub("", str(url)).strip()
-    if not candidate or any(ch.isspace() for ch in candidate) or any(ch in candidate for ch in '<>"\\'):
+    if not candidate or _URL_FORBIDDEN.search(candidate):
         return None
     if base and not urlsplit(candidate).scheme:
         base_ok = safe_url(base)
@@ -73,4 +79,4 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
 
 def one_line(value: str) -> str:
     """A value safe for a single header line (subject): no CR/LF, collapsed whitespace."""
-    return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
+    return " ".join(_CONTROL.sub("", value).split())

@@ -1,0 +1,116 @@
+"""How long does rendering one digest email take, next to MRML alone?
+
+Renders a 20-story digest the way `digest send` does (sanitize + Jinja -> MJML -> HTML via
+mjml-python, size guard, text part) and, in the same run on the same machine, times bare
+``mjml2html`` on the very same MJML source. Prints both medians and their ratio.
+
+    PYTHONPATH=src python bench/render_speed.py [--stories 20] [--rounds 300]
+
+Targets (issue 3): at most 3x bare mjml2html, and at most 15 ms in all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import date
+
+from mjml import mjml2html
+
+from digest.config import load_settings
+from digest.models import Article, Digest, Related, Story, Summary, Teaser
+from digest.render.email import build_view, render_email, render_mjml
+
+WORDS = [
+    "council",
+    "budget",
+    "river",
+    "bridge",
+    "school",
+    "teachers",
+    "hospital",
+    "nurses",
+    "election",
+    "minister",
+    "market",
+    "shares",
+    "energy",
+    "prices",
+    "climate",
+    "summit",
+    "rainfall",
+    "harvest",
+    "airport",
+    "runway",
+    "museum",
+    "exhibition",
+    "football",
+    "final",
+    "transport",
+    "strike",
+    "housing",
+]
+
+
+def sentence(seed: int, words: int) -> str:
+    picked = [WORDS[(seed * 7 + i * 3) % len(WORDS)] for i in range(words)]
+    return " ".join(picked).capitalize() + "."
+
+
+def make_digest(n: int) -> Digest:
+    stories = []
+    for i in range(n):
+        url = f"https://www.example-news.com/2026/11/28/section-{i % 5}/a-long-descriptive-story-slug-{i:03d}/?ref=rss"
+        article = Article(
+            title=sentence(i, 11)[:-1],
+            text=" ".join(sentence(i + k, 18) for k in range(12)),
+            source="bench",
+            url=url,
+            site="Example News",
+            related=[Related(sentence(i + 50, 8), f"https://www.example-news.com/related/{i}-{k}") for k in range(2)],
+        )
+        summary = Summary(lede=sentence(i + 1, 35), key_points=[sentence(i + k + 2, 24) for k in range(3)])
+        teasers = [Teaser(sentence(i + k + 60, 9)[:-1], f"https://www.example-news.com/more/{i}-{k}") for k in range(3)]
+        stories.append(Story(article=article, summary=summary, teasers=teasers))
+    return Digest(title="The Daily Digest", date=date(2026, 11, 28), stories=stories, intro=sentence(99, 30))
+
+
+def median_ms(fn, rounds: int) -> float:  # noqa: ANN001
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+
+    settings = load_settings()
+    digest = make_digest(args.stories)
+    mjml_source = render_mjml(settings, build_view(digest, settings))
+    email = render_email(digest, settings)  # warm-up: templates compile once per process
+    mjml2html(mjml_source)
+
+    full, bare = [], []
+    for _ in range(3):  # interleave so both see the same machine load
+        full.append(median_ms(lambda: render_email(digest, settings), args.rounds // 3))
+        bare.append(median_ms(lambda: mjml2html(mjml_source), args.rounds // 3))
+    full_ms, bare_ms = statistics.median(full), statistics.median(bare)
+
+    print(f"stories: {args.stories}  html: {email.html_bytes:,} bytes  text: {len(email.text):,} chars")
+    print(f"warnings: {len(email.warnings)}")
+    print(f"render_email (sanitize+Jinja+MJML+guard+text): {full_ms:.2f} ms median")
+    print(f"bare mjml2html (same MJML):                    {bare_ms:.2f} ms median")
+    ratio = full_ms / bare_ms
+    verdict = "OK" if ratio <= 3 and full_ms <= 15 else "OVER TARGET"
+    print(f"ratio: {ratio:.2f}x  (target <= 3x and <= 15 ms: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
