@@ -63,13 +63,17 @@ def utm_adder(**params: str | None) -> Callable[[str], str]:
     suffix = urlencode([(f"utm_{k}", v) for k, v in params.items() if v])
 
     def tag(url: str) -> str:
-        parts = urlsplit(url)
-        if not suffix or parts.scheme.lower() not in {"http", "https"}:
+        if not suffix or not url[:8].lower().startswith(("http://", "https://")):
             return url
-        if "utm_" in parts.query.lower():
+        base, hash_, fragment = url.partition("#")
+        if "utm_" in base.lower():
             return add_utm(url, **params)
-        query = f"{parts.query}&{suffix}" if parts.query else suffix
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+        joiner = "&"
+        if "?" not in base:
+            joiner = "?"
+        elif base.endswith(("?", "&")):
+            joiner = ""
+        return f"{base}{joiner}{suffix}{hash_}{fragment}"
 
     return tag
 
@@ -93,5 +97,5 @@ def add_utm(url: str, **params: str | None) -> str:
     if not added:
         return url
     # Append to the query exactly as it was: re-encoding it could change what the server sees.
-    query = "&".join(p for p in (parts.query, urlencode(added)) if p)
+    query = "&".join(p for p in (parts.query.rstrip("&"), urlencode(added)) if p)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

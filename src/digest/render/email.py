@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import html as html_lib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -219,18 +220,32 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").endswith((".txt.j2", ".txt"))
 
 
+@dataclass(frozen=True)
+class Renderer:
+    """What rendering needs from the settings, prepared once: environment, folders, MJML loader."""
+
+    env: jinja2.Environment
+    dirs: tuple[Path, ...]
+    include_loader: Callable[[str], str]
+
+
 @functools.lru_cache(maxsize=8)
-def _environment(dirs: tuple[Path, ...], settings: Settings) -> jinja2.Environment:
+def renderer(settings: Settings) -> Renderer:
+    """Cached per settings: templates compile (and are checked) once per process.
+
+    A template edited while a long-running process (the scheduler) is up is picked up on restart.
+    """
+    dirs = tuple(template_dirs(settings))
     env = make_environment(settings, autoescape=_autoescape, filters={"wrap": plaintext.wrap})
-    env.auto_reload = False  # no stat() per include per story; a template edit needs a new process
-    check_templates(env)
+    env.auto_reload = False  # no stat() per include per story
     env.globals["rule"] = plaintext.rule
-    return env
+    check_templates(env)
+    return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs))
 
 
 def environment(settings: Settings) -> jinja2.Environment:
-    """The Jinja environment for ``settings`` (cached: templates compile once per process)."""
-    return _environment(tuple(template_dirs(settings)), settings)
+    """The Jinja environment for ``settings`` (see ``renderer``)."""
+    return renderer(settings).env
 
 
 def _include_loader(dirs: tuple[Path, ...]):  # noqa: ANN202
@@ -288,9 +303,8 @@ def render_mjml(settings: Settings, view: DigestView) -> str:
 
 
 def mjml_to_html(source: str, settings: Settings) -> str:
-    dirs = tuple(template_dirs(settings))
     try:
-        return mjml2html(source, disable_comments=True, include_loader=_include_loader(dirs))
+        return mjml2html(source, disable_comments=True, include_loader=renderer(settings).include_loader)
     except ValueError as exc:  # MRML reports every problem as a bare ValueError
         raise TemplateError(f"{HTML_TEMPLATE}: MJML error: {exc}") from None
 
@@ -308,7 +322,6 @@ def render_text(view: DigestView, settings: Settings) -> str:
             .get_template(TEXT_TEMPLATE)
             .render(digest=view, stories=view.stories, more_stories=view.more_stories)
         )
-    raw = re.sub(r"\n{3,}", "\n\n", raw.strip("\n"))
     return plaintext.enforce_width(raw)
 
 

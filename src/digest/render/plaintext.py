@@ -12,7 +12,6 @@ import re
 
 WIDTH = 78
 URL_RE = re.compile(r"^(?:https?://|mailto:)\S+$", re.IGNORECASE)
-_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _INDENT = re.compile(r"^(\s*(?:(?:[-*•]|\d{1,3}[.)])\s+)?)")
 
 
@@ -33,6 +32,8 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     prefix = indent if first is None else first
     if not text:
         return prefix.rstrip()
+    if len(prefix) + len(text) <= width:
+        return prefix + text
     head = _line_re(width - len(prefix)).match(text)
     assert head is not None  # the second alternative matches any non-space run
     lines = [prefix + (head.group(1) or head.group(2))]
@@ -48,16 +49,28 @@ def is_url_line(line: str) -> bool:
 
 
 def enforce_width(text: str, width: int = WIDTH) -> str:
-    """Re-wrap any line over ``width`` (a user template may not use the wrap filter).
+    """Tidy a rendered text part: strip trailing spaces, keep at most one blank line in a row,
+    and re-wrap any line over ``width`` (a user template may not use the wrap filter).
 
     The hanging indent of a bullet or numbered line is kept; URL-only lines are left alone.
     """
-    lines = _TRAILING_SPACE.sub("", text).split("\n")
-    for i, line in enumerate(lines):
+    out: list[str] = []
+    blank = True  # also drops blank lines at the start
+    for line in text.split("\n"):
+        line = line.rstrip()
+        if not line:
+            if not blank:
+                out.append("")
+            blank = True
+            continue
+        blank = False
         if len(line) > width and not is_url_line(line):
             prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
-            lines[i] = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
-    return "\n".join(lines).rstrip("\n") + "\n"
+            line = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"
 
 
 def rule(char: str = "-", width: int = WIDTH) -> str:

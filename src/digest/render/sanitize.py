@@ -18,6 +18,10 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 _TAGLIKE = re.compile(r"<\s*[a-zA-Z/!?]")
+_PLAIN_WEB_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\x00-\x20\x7f<>\"'\\`\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*)?",
+    re.IGNORECASE,
+)
 _URL_FORBIDDEN = re.compile(r'[\s<>"\\`]')
 
 
@@ -29,7 +33,13 @@ def plain_text(value: str | None, *, keep_paragraphs: bool = False) -> str:
     """
     if not value:
         return ""
-    text = _CONTROL.sub("", str(value))
+    text = str(value)
+    if text.isprintable() and "<" not in text and "&" not in text:
+        # the common case, checked in C: no control/bidi characters, no markup, no newlines
+        if "  " not in text and text[0] != " " and text[-1] != " ":
+            return text
+        return " ".join(text.split())
+    text = _CONTROL.sub("", text)
     if "<" in text or "&" in text:
         text = _strip_markup(text)
     if keep_paragraphs:
@@ -55,6 +65,8 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     """
     if not url:
         return None
+    if _PLAIN_WEB_URL.fullmatch(url):
+        return url  # the common case: an absolute http(s) URL with a plain host name
     candidate = _CONTROL.sub("", str(url)).strip()
     if not candidate or _URL_FORBIDDEN.search(candidate):
         return None
