@@ -78,13 +78,21 @@ def make_digest(n: int) -> Digest:
     return Digest(title="The Daily Digest", date=date(2026, 11, 28), stories=stories, intro=sentence(99, 30))
 
 
-def timings_ms(fn: Callable[[], object], rounds: int) -> list[float]:
+def timings_ms(fn: Callable[[], object], rounds: int) -> list[tuple[float, float]]:
+    """(wall ms, CPU ms) per call; CPU time is what this process used, whatever else runs."""
     samples = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         fn()
-        samples.append((time.perf_counter() - start) * 1000)
+        samples.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
     return samples
+
+
+def report(name: str, samples: list[tuple[float, float]]) -> tuple[float, float]:
+    wall = statistics.median(s[0] for s in samples)
+    cpu = statistics.median(s[1] for s in samples)
+    print(f"{name:<48} median {wall:6.2f} ms wall  {cpu:6.2f} ms CPU  best {min(s[0] for s in samples):.2f} ms")
+    return wall, cpu
 
 
 def main() -> None:
@@ -99,20 +107,19 @@ def main() -> None:
     email = render_email(digest, settings)  # warm-up: templates compile once per process
     mjml2html(mjml_source)
 
-    full: list[float] = []
-    bare: list[float] = []
+    full: list[tuple[float, float]] = []
+    bare: list[tuple[float, float]] = []
     for _ in range(5):  # interleave so both see the same machine load
         full += timings_ms(lambda: render_email(digest, settings), args.rounds // 5)
         bare += timings_ms(lambda: mjml2html(mjml_source), args.rounds // 5)
-    full_ms, bare_ms = statistics.median(full), statistics.median(bare)
-    ratio = full_ms / bare_ms
 
     print(f"stories: {args.stories}  html: {email.html_bytes:,} bytes  text: {len(email.text):,} chars")
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs  rounds: {len(full)} each, interleaved")
-    print(f"render_email (sanitize+Jinja+MJML+guard+text): median {full_ms:.2f} ms  best {min(full):.2f} ms")
-    print(f"bare mjml2html (same MJML):                    median {bare_ms:.2f} ms  best {min(bare):.2f} ms")
-    verdict = "OK" if ratio <= 3 and full_ms <= 15 else "OVER TARGET"
-    print(f"ratio (median): {ratio:.2f}x  best/best: {min(full) / min(bare):.2f}x  (target <= 3x, <= 15 ms: {verdict})")
+    full_wall, full_cpu = report("render_email (sanitize+Jinja+MJML+guard+text):", full)
+    bare_wall, bare_cpu = report("bare mjml2html (same MJML):", bare)
+    for label, f, b in (("wall", full_wall, bare_wall), ("CPU", full_cpu, bare_cpu)):
+        verdict = "OK" if f / b <= 3 and f <= 15 else "OVER TARGET"
+        print(f"ratio ({label} medians): {f / b:.2f}x, {f:.2f} ms in all  (target <= 3x and <= 15 ms: {verdict})")
 
 
 if __name__ == "__main__":

@@ -228,23 +228,27 @@ def test_user_template_overrides_one_partial(tmp_path) -> None:
     assert UNSUBSCRIBE_MARKER in [h for h, _, _ in scan(email.html).links]
 
 
+UNDEFINED_ATTRIBUTE = "{% for story in stories %}\n<mj-section>\n<mj-column>\n<mj-text>{{ story.headline }}\n"
+UNDEFINED_ATTRIBUTE += "</mj-text>\n{% endfor %}\n"
+
+
 @pytest.mark.parametrize(
     ("content", "line", "fragment"),
     [
-        ("{# mine #}\n\n<mj-section>\n<mj-column>\n<mj-text>{{ story.headline }}</mj-text>\n", 5, "headline"),
-        ("{# mine #}\n{{ story.title | shout }}\n", 2, "No filter named 'shout'"),
-        ("{# mine #}\n\n<mj-section>\n{% if story.url %}\n<mj-column>\n", 5, "endif"),
+        (UNDEFINED_ATTRIBUTE, 4, "headline"),
+        ("{# mine #}\n{{ stories[0].title | shout }}\n", 2, "No filter named 'shout'"),
+        ("{# mine #}\n\n<mj-section>\n{% for story in stories %}\n<mj-column>\n", 5, "endfor"),
     ],
 )
 def test_template_errors_name_file_and_line(tmp_path, content: str, line: int, fragment: str) -> None:
     user = tmp_path / "tpl" / "email"
     user.mkdir(parents=True)
-    (user / "_story.mjml.j2").write_text(content, encoding="utf-8")
+    (user / "_stories.mjml.j2").write_text(content, encoding="utf-8")
     s = settings(templates_dir=str(tmp_path / "tpl"))
     with pytest.raises(TemplateError) as info:
         render_email(digest_of(story("One", "https://example.com/1")), s)
     message = str(info.value)
-    assert f"_story.mjml.j2:{line}:" in message and fragment in message
+    assert f"_stories.mjml.j2:{line}:" in message and fragment in message
     assert "\n" not in message
 
 

@@ -89,14 +89,16 @@ def test_preview_fails_with_one_line_when_no_story_at_all(tmp_path: Path) -> Non
 def test_template_error_exits_1_naming_file_and_line(tmp_path: Path) -> None:
     tpl = tmp_path / "tpl" / "email"
     tpl.mkdir(parents=True)
-    (tpl / "_story.mjml.j2").write_text("<mj-section>\n<mj-column>\n{{ story.nope }}\n", encoding="utf-8")
+    (tpl / "_stories.mjml.j2").write_text(
+        "{% for story in stories %}\n<mj-section>\n{{ story.nope }}\n{% endfor %}\n", encoding="utf-8"
+    )
     config = tmp_path / "digest.toml"
     config.write_text(f'[email]\ntemplates_dir = "tpl"\n\n[[sources]]\ntype = "path"\npath = "{SEED}"\n')
     result = run("--config", str(config), "preview", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "_story.mjml.j2:3:" in lines[0] and "nope" in lines[0] and "Traceback" not in result.stderr
+    assert "_stories.mjml.j2:3:" in lines[0] and "nope" in lines[0] and "Traceback" not in result.stderr
 
 
 def test_preview_digest_library_and_pipeline_rules(tmp_path: Path) -> None:

@@ -28,7 +28,9 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     whole: what ``textwrap`` does with ``break_long_words=False, break_on_hyphens=False``, done
     by one regex so a 20-story text part stays fast.
     """
-    text = " ".join(str(text).split())
+    text = str(text)
+    if "  " in text or "\n" in text or "\t" in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
     prefix = indent if first is None else first
     if not text:
         return prefix.rstrip()
@@ -54,23 +56,17 @@ def enforce_width(text: str, width: int = WIDTH) -> str:
 
     The hanging indent of a bullet or numbered line is kept; URL-only lines are left alone.
     """
-    out: list[str] = []
-    blank = True  # also drops blank lines at the start
-    for line in text.split("\n"):
-        line = line.rstrip()
-        if not line:
-            if not blank:
-                out.append("")
-            blank = True
-            continue
-        blank = False
-        if len(line) > width and not is_url_line(line):
+    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    lines = text.strip("\n").split("\n")
+    for i in [i for i, line in enumerate(lines) if len(line) > width]:
+        line = lines[i]
+        if not is_url_line(line):
             prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
-            line = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
-        out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out) + "\n"
+            lines[i] = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
+    return "\n".join(lines) + "\n"
 
 
 def rule(char: str = "-", width: int = WIDTH) -> str:
