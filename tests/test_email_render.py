@@ -269,3 +269,46 @@ def test_template_may_not_add_scripts(tmp_path) -> None:
     )
     with pytest.raises(TemplateError, match=r"_footer\.mjml\.j2:1: .*javascript:.*scripts are not allowed"):
         render_email(digest_of(story("One", "https://example.com/1")), settings(templates_dir=str(tmp_path / "tpl")))
+
+
+def test_text_part_rewrapped_even_when_a_user_template_does_not_wrap(tmp_path) -> None:
+    user = tmp_path / "tpl" / "email"
+    user.mkdir(parents=True)
+    (user / "_stories.txt.j2").write_text(
+        "{% for story in stories %}\n  * {{ story.lede }} {{ story.url }}\n{% endfor %}\n", encoding="utf-8"
+    )
+    lede = "A long lede " * 20
+    email = render_email(
+        digest_of(story("One", "https://example.com/" + "x" * 90, text=lede.strip() + ". Second sentence.")),
+        settings(templates_dir=str(tmp_path / "tpl")),
+    )
+    lines = email.text.splitlines()
+    assert all(len(line) <= 78 or is_url_line(line) for line in lines)
+    bullet = [line for line in lines if line.startswith("  * A long lede")]
+    assert bullet and all(
+        line.startswith("    ") for line in lines[lines.index(bullet[0]) + 1 : lines.index(bullet[0]) + 3]
+    )
+    assert any(line.strip().startswith("https://example.com/xxx") and "utm_medium=email" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/a?b=1#c", "https://example.com/a?b=1#c"),
+        ("  https://example.com/a  ", "https://example.com/a"),
+        ("mailto:desk@example.com", "mailto:desk@example.com"),
+        ("JavaScript:alert(1)", None),
+        (" javascript:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("data:text/html;base64,PHNjcmlwdD4=", None),
+        ("vbscript:msgbox(1)", None),
+        ('https://example.com/"><script>', None),
+        ("//example.com/protocol-relative", None),
+        ("https:///no-host", None),
+        ("ftp://example.com/file", None),
+    ],
+)
+def test_only_http_and_mailto_links_survive(url: str, expected: str | None) -> None:
+    from digest.render.sanitize import safe_url
+
+    assert safe_url(url) == expected

@@ -12,6 +12,7 @@ import click
 
 from digest.cli.common import AppContext, emit_json, pass_app
 from digest.preview import DEFAULT_OUT_DIR, PreviewResult, preview_digest
+from digest.render.email import site_name
 
 
 def _progress_bar() -> tuple[Any, Any]:
@@ -48,7 +49,7 @@ def print_summary(result: PreviewResult) -> None:
     table.add_column("Points", justify="right")
     table.add_column("Teasers", justify="right")
     for i, story in enumerate(result.digest.stories, start=1):
-        site = story.article.site or ""
+        site = site_name(story) or ""
         table.add_row(str(i), story.article.title, site, str(len(story.summary.key_points)), str(len(story.teasers)))
     console.print(table)
 

@@ -278,7 +278,7 @@ def check_templates(env: jinja2.Environment) -> None:
     the templates once per process covers the whole email without scanning every render.
     """
     assert env.loader is not None
-    for name in env.list_templates(filter_func=lambda n: n.startswith("email/")):
+    for name in env.list_templates(filter_func=lambda n: n.startswith("email/") and n.endswith(".j2")):
         source, filename, _ = env.loader.get_source(env, name)
         if m := _UNSAFE_MARKUP.search(source):
             line = source.count("\n", 0, m.start()) + 1
