@@ -264,7 +264,7 @@ def _include_loader(dirs: tuple[Path, ...]):  # noqa: ANN202
     return load
 
 
-_SCRIPT_TAG = re.compile(r"<script\b", re.IGNORECASE)
+_SCRIPT_TAG = re.compile(r"<[sS][cC][rR][iI][pP][tT]\b")
 _UNSAFE_MARKUP = re.compile(
     r"<script\b|<[a-z][^>]*\son[a-z]+\s*=|<[a-z][^>]*\s(?:href|src)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):",
     re.IGNORECASE,

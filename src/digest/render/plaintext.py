@@ -12,6 +12,7 @@ import re
 
 WIDTH = 78
 URL_RE = re.compile(r"^(?:https?://|mailto:)\S+$", re.IGNORECASE)
+_TRAILING = frozenset({" ", "\t"})
 _INDENT = re.compile(r"^(\s*(?:(?:[-*•]|\d{1,3}[.)])\s+)?)")
 
 
@@ -56,17 +57,17 @@ def enforce_width(text: str, width: int = WIDTH) -> str:
 
     The hanging indent of a bullet or numbered line is kept; URL-only lines are left alone.
     """
-    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    lines = text.split("\n")
+    for i in [i for i, line in enumerate(lines) if len(line) > width or line[-1:] in _TRAILING]:
+        line = lines[i].rstrip()
+        if len(line) > width and not is_url_line(line):
+            prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
+            line = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
+        lines[i] = line
+    text = "\n".join(lines).strip("\n")
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    lines = text.strip("\n").split("\n")
-    for i in [i for i, line in enumerate(lines) if len(line) > width]:
-        line = lines[i]
-        if not is_url_line(line):
-            prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
-            lines[i] = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
-    return "\n".join(lines) + "\n"
+    return text + "\n"
 
 
 def rule(char: str = "-", width: int = WIDTH) -> str:
