@@ -200,6 +200,7 @@ class EmailSettings:
     max_html_bytes: int = setting(100_000, integer(10_000, 10_000_000))
     max_teasers: int = setting(3, integer(0, 10))
     language: str = setting("en", text)
+    footer: str | None = setting(None, optional_text)  # who sends it and why; {title} {from_name}
 
 
 SOCIAL_PLATFORMS = ("x", "bluesky", "mastodon", "linkedin", "threads")
