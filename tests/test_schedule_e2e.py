@@ -42,12 +42,12 @@ def test_schedule_run_sends_the_digest_then_exits_cleanly_on_sigterm(tmp_path: P
     config = tmp_path / "digest.toml"
     config.write_text(
         '[digest]\ntitle = "E2E Digest"\n'
-        f'[delivery]\nbackend = "smtp://{host}:{port}"\nfrom_address = "digest@example.org"\n'
+        f'[delivery]\nbackend = "smtp://{host}:{port}?tls=none"\nfrom_address = "digest@example.org"\n'
         f'[[sources]]\ntype = "path"\npath = "{articles}"\n',
         encoding="utf-8",
     )
     jobs = tmp_path / "jobs"
-    write_job(jobs, "pulse", 'job = "digest"\nevery = "2s"\nrecipients = ["reader@example.org"]\n')
+    write_job(jobs, "pulse", 'job = "digest"\nevery = "2s"\n')
     log = tmp_path / "scheduler.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     env.update(
@@ -55,9 +55,11 @@ def test_schedule_run_sends_the_digest_then_exits_cleanly_on_sigterm(tmp_path: P
         DIGEST_UNSUBSCRIBE_KEY="e2e-test-key-not-secret",
         PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""),
     )
+    digest = [sys.executable, "-m", "digest", "--config", str(config)]
+    subprocess.run([*digest, "subscribers", "add", "reader@example.org"], env=env, cwd=tmp_path, check=True)
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "digest", "--config", str(config), "schedule", "run", "--jobs", str(jobs)],
+            [*digest, "schedule", "run", "--jobs", str(jobs)],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -62,3 +62,111 @@ def test_every_source_broken_is_a_logged_failure(tmp_path: Path, caplog: pytest.
     assert outcome.status == "failed"
     assert outcome.reason.startswith("every source failed") and "missing-a" in outcome.reason
     assert any("social: edition social@2026-03-02T07:00:00Z failed" in r.getMessage() for r in caplog.records)
+
+
+# ---------------------------------------------------------------- with the real send code
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path, smtp_server, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Real send code, a real SMTP server, two subscribers, one source folder."""
+    send = pytest.importorskip("digest.send", reason="needs the delivery work merged from main")
+    from digest.schedule.runner import accepts
+
+    if not accepts(send.send_digest, "only_new"):
+        pytest.skip("send_digest(only_new=..., skip_if_empty=...) not merged yet")
+    from digest import subscribers
+    from digest.store import open_engine
+
+    host, port, handler = smtp_server
+    monkeypatch.setenv("DIGEST_BACKEND", f"smtp://{host}:{port}?tls=none")
+    monkeypatch.setenv("DIGEST_UNSUBSCRIBE_KEY", "test-key-not-secret")
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(DATA / "qonversations-xi-blinken.txt", articles)
+    settings = load_settings()
+    engine = open_engine(settings)
+    for address in ("ana@example.org", "ben@example.org"):
+        subscribers.add(engine, address)
+    engine.dispose()
+    job = load_job_file(
+        write_job(tmp_path / "jobs", "daily", f'job = "digest"\ncron = "0 7 * * 1-5"\nsources = ["{articles}"]\n')
+    )
+    return settings, job, handler, articles
+
+
+MONDAY = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def _recipients(handler) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(r for m in handler.messages for r in m.rcpt_tos)
+
+
+def test_same_fire_twice_never_reaches_a_recipient_twice(newsroom) -> None:  # type: ignore[no-untyped-def]
+    settings, job, handler, _ = newsroom
+    first = run_job(job, settings, fire_time=MONDAY)
+    assert first.status == "sent" and first.sent == 2, first.reason
+    assert _recipients(handler) == ["ana@example.org", "ben@example.org"]
+    again = run_job(job, settings, fire_time=MONDAY)  # catch-up / retry of the same fire
+    assert again.edition == first.edition and again.sent == 0
+    assert again.status in {"duplicate", "skipped"}
+    assert _recipients(handler) == ["ana@example.org", "ben@example.org"]
+
+
+def test_nothing_new_is_skipped_and_logged(newsroom, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.INFO)
+    settings, job, handler, _ = newsroom
+    assert run_job(job, settings, fire_time=MONDAY).status == "sent"
+    tuesday = run_job(job, settings, fire_time=datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert tuesday.status == "skipped" and tuesday.sent == 0
+    assert len(handler.messages) == 2  # two identical digests are never sent
+    assert any(
+        "daily: edition daily@2026-03-03T07:00:00Z: nothing new: skipped" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_new_article_makes_the_next_fire_send_only_it(newsroom) -> None:  # type: ignore[no-untyped-def]
+    settings, job, handler, articles = newsroom
+    assert run_job(job, settings, fire_time=MONDAY).status == "sent"
+    (articles / "park.txt").write_text(
+        "Council approves new riverside park\n\nThe city council voted on Tuesday to approve a new riverside "
+        "park after two years of debate. The park will cover twelve hectares along the east bank. "
+        "Construction starts in the spring, officials said.\n",
+        encoding="utf-8",
+    )
+    tuesday = run_job(job, settings, fire_time=datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert tuesday.status == "sent" and tuesday.sent == 2
+    latest = handler.messages[-1].message.get_body(("plain",)).get_content()
+    assert "riverside park" in latest and "Blinken" not in latest
+
+
+def test_restart_catch_up_of_a_sent_fire_sends_nothing(newsroom, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Crash after the send but before the job store moved on: the catch-up reuses the edition."""
+    import time_machine
+    from tests.support.scheduler import SteppedScheduler
+
+    from digest.schedule import runner
+    from digest.schedule.runner import RunContext
+    from digest.schedule.service import configure_scheduler
+
+    settings, job, handler, _ = newsroom
+    assert run_job(job, settings, fire_time=MONDAY).status == "sent"  # the fire that "crashed"
+    outcomes: list = []
+    runner.configure(RunContext(settings=settings, jobs={job.name: job}, on_outcome=outcomes.append))
+    try:
+        with time_machine.travel(datetime(2026, 3, 2, 6, 0, tzinfo=UTC), tick=False) as traveller:
+            sched = SteppedScheduler(timezone=UTC)
+            configure_scheduler(sched, settings, [job], inline=True)
+            sched.start()  # stored next run: Monday 07:00
+            sched.shutdown()
+            traveller.move_to(datetime(2026, 3, 2, 7, 20, tzinfo=UTC))  # restarted within grace
+            sched = SteppedScheduler(timezone=UTC)
+            configure_scheduler(sched, settings, [job], inline=True)
+            sched.start()
+            sched.step()
+            sched.shutdown()
+    finally:
+        runner.configure(None)
+    assert [o.edition for o in outcomes] == ["daily@2026-03-02T07:00:00Z"]
+    assert outcomes[0].sent == 0
+    assert len(handler.messages) == 2
