@@ -97,7 +97,7 @@ def fire(name: str, schedule: str = "") -> dict[str, Any]:
         log.error("%s: no such job any more (removed from the jobs folder?): fire skipped", name)
         return {"job": name, "status": "failed", "reason": "no such job"}
     when = scheduled_fire_time() or datetime.now(UTC)
-    outcome = run_job(job, ctx.settings, fire_time=when, stop=ctx.stop)
+    outcome = run_job(job, ctx.settings, fire_time=when, stop=ctx.stop, scheduled=True)
     if ctx.on_outcome:
         ctx.on_outcome(outcome)
     return outcome.to_dict()
@@ -120,6 +120,7 @@ def run_job(
     *,
     fire_time: datetime | None = None,
     stop: threading.Event | None = None,
+    scheduled: bool = False,
 ) -> RunOutcome:
     """Run one fire of a job and never raise: the outcome says what happened and why."""
     when = fire_time or datetime.now(UTC).replace(second=0, microsecond=0)
@@ -142,13 +143,14 @@ def run_job(
         log.debug("%s: traceback", job.name, exc_info=True)
         outcome.status = "failed"
         outcome.reason = f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"
-    _log_outcome(outcome)
+    _log_outcome(outcome, scheduled)
     return outcome
 
 
-def _log_outcome(o: RunOutcome) -> None:
+def _log_outcome(o: RunOutcome, scheduled: bool) -> None:
     if o.status == "failed":
-        log.error("%s: edition %s failed: %s (will run again at its next fire time)", o.job, o.edition, o.reason)
+        again = " (will run again at its next fire time)" if scheduled else ""
+        log.error("%s: edition %s failed: %s%s", o.job, o.edition, o.reason, again)
     elif o.status == "partial":
         log.warning("%s: edition %s sent to %d, failed for %d: %s", o.job, o.edition, o.sent, o.failed, o.reason)
     elif o.status == "skipped":
