@@ -1,0 +1,471 @@
+"""A general cleaner for scraped plain text: keep the article, drop the site around it.
+
+Plain text scraped from a page keeps everything the page showed: menus, share buttons,
+image captions, "More from <Site>" blocks, cookie notices, footers. There is no markup
+left, so no link density either; the cleaner works on lines with heuristics that hold
+across sites and languages rather than rules for one site:
+
+1. Each line (a paragraph, after re-joining hard-wrapped lines) gets a score: positive
+   for sentence-like prose (many words, terminal punctuation, lower-case words), negative
+   for short lines, repeated lines and known chrome phrases in several languages.
+2. The main text is the contiguous run of lines with the highest total score (the
+   maximum-sum segment, as in Finn et al.'s Body Text Extraction): prose is dense there,
+   chrome is dense around it.
+3. Inside that run, lines that are clearly chrome (captions such as ``xi 2``, photo
+   credits, share/subscribe/cookie lines, bylines, datelines, "Read more: ..." links) go.
+4. Blocks headed "More from ...", "Related", "Read more", "Lesen Sie auch" ... are parsed
+   for the related stories they list: their repeating layout (section label, image
+   caption, headline) is found by trying group sizes, and only the headline is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from digest.models import Related
+
+# ------------------------------------------------------------------ phrase lists
+# Whole-line chrome, matched case-insensitively against a line with bullets stripped.
+_CHROME_LINE = re.compile(
+    r"""^(?:
+      (?:skip|jump)\s+to\b.*|(?:main\s+)?menu|navigation|search(?:\s+\w+)?|close|open|toggle.*|home(?:page)?|
+      (?:share|tweet|pin|email|print|save|copy\s+link|copy|send|post)(?:\s+(?:this|on|via|the|article|story|link|
+        page|to|with)\b.*)?|
+      share\s+(?:on|via)\s+\w+|share\s+this.*|sharing\s+is.*|
+      (?:facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|telegram|email|e-mail|messenger|flipboard|
+        instagram|youtube|tiktok|rss|mail|print)|
+      (?:sign\s+(?:up|in)|log\s*in|login|log\s*out|register|subscribe(?:\s+now)?|subscribe\s+to\b.*|my\s+account|
+        create\s+(?:an\s+)?account|newsletters?|get\s+the\s+newsletter.*|join\s+(?:the\s+conversation|us|now).*)|
+      advertisement|advertising|adverti[sz]e(?:\s+with\s+us)?|sponsored(?:\s+content)?|ad|ads|promoted|
+      (?:accept|reject|manage)(?:\s+all)?(?:\s+cookies)?|cookie\s+(?:settings|policy|preferences).*|
+      .*\b(?:we\s+use\s+cookies|uses\s+cookies|this\s+(?:site|website)\s+uses)\b.*|
+      (?:privacy|cookie)\s+(?:policy|notice|settings)|terms\s+(?:of\s+(?:use|service)|and\s+conditions)|
+      contact(?:\s+us)?|about(?:\s+us)?|careers|imprint|impressum|back\s+to\s+top|top|next|previous|prev|more|
+      read\s+(?:more|next|full\s+story|the\s+full\s+article)|load\s+more.*|show\s+more|see\s+(?:more|all).*|
+      view\s+(?:comments|all|more).*|(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)|post\s+a\s+comment|
+      report\s+(?:an?\s+)?(?:error|typo|abuse)|correction.*|
+      (?:listen|watch|play)(?:\s+(?:now|live|video|to\s+this\s+article|the\s+video))?|
+      (?:\d+\s+)?min(?:ute)?s?\s+read|reading\s+time.*|\d+\s+(?:views?|shares?|likes?)|
+      (?:image|photo|picture|video)\s*(?:source|copyright|caption|credit)s?\b.*|
+      (?:getty\s+images|shutterstock|istock(?:photo)?|reuters|ap\s+photo|afp|epa|pa\s+media|alamy).{0,40}|
+      (?:photo|image|credit|picture|foto|bild)\s*:.{0,80}|
+      (?:©|\(c\)|copyright\b).*|.*all\s+rights\s+reserved.*|
+      front\s+of\s+mind|breaking\s+news|live\s+now.*|trending(?:\s+now)?|hot\s+topics.*|top\s+stories|
+      latest(?:\s+news)?|most\s+(?:popular|read|viewed|shared|watched|commented).*|don'?t\s+miss|
+      follow\s+us.*|like\s+us\s+on.*|download\s+(?:the|our)\s+app.*|
+      (?:teilen|drucken|suche|anmelden|abonnieren|werbung|anzeige|mehr\s+zum\s+thema|weitere\s+artikel|
+        datenschutz.*|kommentare?|zur(?:ück)?\s+(?:startseite|übersicht)|lesen\s+sie\s+auch.*)|
+      (?:partager|imprimer|rechercher|se\s+connecter|s'abonner|publicité|à\s+lire\s+aussi.*|lire\s+aussi.*|
+        sur\s+le\s+même\s+sujet|commentaires?|suivez-nous.*|newsletter)|
+      (?:compartir|imprimir|buscar|suscríbete|publicidad|lee\s+también.*|leer\s+más|más\s+noticias|
+        noticias\s+relacionadas|comentarios?|síguenos.*)|
+      (?:condividi|stampa|cerca|iscriviti|pubblicità|leggi\s+anche.*|articoli\s+correlati|commenti|seguici.*)|
+      (?:compartilhe|compartilhar|imprimir|pesquisar|assine|publicidade|leia\s+também.*|veja\s+também.*|
+        comentários?|siga-nos.*)|
+      (?:delen|zoeken|inloggen|abonneren|advertentie|lees\s+ook.*|gerelateerd.*|reacties)
+    )[\s.:!»›>|–—-]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# A line that opens a block of related stories.
+_RELATED_HEADER = re.compile(
+    r"""^(?:
+      more\s+(?:from|on|in|about|news\s+from|stories|news|like\s+this|to\s+read)\b.{0,40}|
+      related(?:\s+(?:stories|articles|news|content|coverage|links|posts|reading|topics))?|
+      (?:recommended|suggested)(?:\s+(?:for\s+you|stories|articles|reading))?|
+      you\s+(?:may|might)\s+(?:also\s+)?(?:like|enjoy|be\s+interested\s+in).{0,20}|also\s+(?:read|on|in)\b.{0,40}|
+      read\s+(?:more|next|also)|most\s+(?:popular|read|viewed|shared)\b.{0,20}|top\s+stories|editor'?s\s+picks?|
+      what\s+to\s+read\s+next|further\s+reading|popular\s+(?:now|stories|articles)|
+      mehr\s+(?:zum\s+thema|von|aus|zu)\b.{0,40}|lesen\s+sie\s+auch|weitere\s+(?:artikel|nachrichten)|
+      à\s+lire\s+aussi|lire\s+aussi|sur\s+le\s+même\s+sujet|plus\s+d'articles.{0,30}|
+      leer\s+más|lee\s+también|más\s+noticias|noticias\s+relacionadas|
+      leggi\s+anche|articoli\s+correlati|leia\s+também|veja\s+também|mais\s+lidas|
+      lees\s+ook|meer\s+nieuws|gerelateerde\s+artikelen
+    )[\s.:!»›>|–—-]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# "Read more: <headline>" style inline links to other stories.
+_INLINE_RELATED = re.compile(
+    r"^(?:read\s+(?:more|also|next)|see\s+also|related|also\s+read|more|lesen\s+sie\s+auch|mehr\s+dazu|"
+    r"à\s+lire\s+aussi|lire\s+aussi|lee\s+también|leer\s+más|leggi\s+anche|leia\s+também|veja\s+também|lees\s+ook)"
+    r"\s*[:»›>|–—-]\s*(?P<title>.{8,200})$",
+    re.IGNORECASE,
+)
+
+# Bylines, datelines and timestamps standing alone on a line.
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|"
+    r"mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|"
+    r"agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    r"ottobre|dicembre)"
+)
+_META_LINE = re.compile(
+    r"""^(?:
+      (?:by|von|par|por|di|door|de)\s+[\w.'’-]+(?:\s+[\w.'’-]+){0,4}(?:\s*(?:,|and|&|und|et|y|e)\s*[\w.'’ -]{2,40})*|
+      (?:published|posted|updated|last\s+updated|modified|veröffentlicht|aktualisiert|publié|mis\s+à\s+jour|
+        publicado|actualizado|pubblicato|aggiornato|atualizado|gepubliceerd)\b.{0,80}|
+      (?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+.{0,60}\d.{0,30}|
+      .{0,30}\b\d{1,2}(?:st|nd|rd|th)?\.?\s+"""
+    + _MONTHS
+    + r"""\.?,?\s+\d{4}\b.{0,30}|
+      .{0,30}\b"""
+    + _MONTHS
+    + r"""\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b.{0,30}|
+      \d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s*[|,-]?\s*\d{1,2}[:.]\d{2}.*)?|
+      \d{1,2}[:.]\d{2}\s*(?:am|pm|uhr|h)?(?:\s+\w{2,5})?|
+      (?:\d+|an?|one)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago|
+      (?:vor|il\s+y\s+a|hace|há)\s+\d+\s+\w+
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Captions that look like file names or slugs: "xi 2", "IMG_2034", "flight-board.jpg".
+_SLUG_LINE = re.compile(
+    r"^(?:[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s+\d{1,3}|[\w-]+\.(?:jpe?g|png|gif|webp|svg|mp4)|img[_-]?\d+.*|"
+    r"[a-z0-9]+(?:[_-][a-z0-9]+){2,})$"
+)
+
+_COOKIE_NOTICE = re.compile(
+    r"\bcook(?:ie|ies)\b.*\b(?:site|sito|sitio|website|web|browser|experience|esperienza|experiencia|navigat\w*|"
+    r"consent\w*|privacy|datenschutz|accept\w*|akzept\w*|utiliz\w*|verwend\w*|utilis\w*|usamos|gebruik\w*)\b|"
+    r"\b(?:site|sito|sitio|website|web|we|wir|nous|usamos|utilizziamo|utilisons|gebruiken)\b.*\bcook(?:ie|ies)\b",
+    re.IGNORECASE,
+)
+_ENUMERATOR = re.compile(r"^(?:\d{1,3}|[a-z])[.)]\s+")
+_BULLET = re.compile(r"^(?:[*+•·▪►▶›»>|–—-]+\s*)+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_TERMINAL = re.compile(r"""[.!?…。！？؟][\s"'”’»)\]]*$""")
+_URL = re.compile(r"https?://\S+")
+_MD_LINK = re.compile(r"\[([^\]]{1,300})\]\((https?://[^)\s]+)[^)]*\)")
+
+
+@dataclass
+class CleanedText:
+    """The outcome of cleaning: the title (if asked for), the body and the related stories."""
+
+    title: str | None
+    body: str
+    related: list[Related] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Unit:
+    text: str
+    url: str | None
+    words: int
+    count: int = 1  # how often this exact line occurs in the page
+
+    @property
+    def sentence_like(self) -> bool:
+        return _is_sentence_like(self.text, self.words)
+
+
+def _word_count(text: str) -> int:
+    cjk = len(_CJK.findall(text))
+    return len(_WORD.findall(text)) + cjk // 2
+
+
+def _is_sentence_like(text: str, words: int) -> bool:
+    if words >= 15:
+        return True
+    return words >= 6 and bool(_TERMINAL.search(text)) and not text.isupper()
+
+
+def is_chrome_line(line: str) -> bool:
+    """True for a line that is site furniture whatever the site: share, cookie, caption..."""
+    text = _BULLET.sub("", line.strip())
+    if not text:
+        return True
+    return bool(_CHROME_LINE.match(text) or _SLUG_LINE.match(text))
+
+
+def _is_meta(text: str, words: int) -> bool:
+    return words <= 14 and not _TERMINAL.search(text.rstrip(".")) and bool(_META_LINE.match(text))
+
+
+# ------------------------------------------------------------------ units
+
+
+def _split_units(text: str) -> list[_Unit]:
+    """Non-empty lines (bullets stripped), hard-wrapped paragraphs joined back together."""
+    units: list[_Unit] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        joined = " ".join(pending)
+        units.append(_make_unit(joined))
+        pending.clear()
+
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            flush()
+            continue
+        line = _BULLET.sub("", line).strip()
+        if not line:
+            flush()
+            continue
+        if pending and _continues(pending[-1], line):
+            pending.append(line)
+            continue
+        flush()
+        pending.append(line)
+    flush()
+    counts = Counter(u.text.casefold() for u in units)
+    for u in units:
+        u.count = counts[u.text.casefold()]
+    return units
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Hard-wrapped prose: a long line without a full stop, followed by a lower-case start."""
+    if len(prev) < 50 or _TERMINAL.search(prev):
+        return False
+    return line[:1].islower() or (len(prev) >= 60 and not line[:1].isupper() and not line[:1].isdigit())
+
+
+def _make_unit(text: str) -> _Unit:
+    url = None
+    md = _MD_LINK.search(text)
+    if md and len(md.group(0)) >= len(text) * 0.6:
+        text, url = md.group(1).strip(), md.group(2)
+    else:
+        text = _MD_LINK.sub(r"\1", text)
+    return _Unit(text=text, url=url, words=_word_count(text))
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def _score(u: _Unit) -> float:
+    """Positive for prose, negative for the page's furniture."""
+    if _CHROME_LINE.match(u.text) or _RELATED_HEADER.match(u.text):
+        return -12.0
+    if u.words <= 80 and _COOKIE_NOTICE.search(u.text):
+        return -20.0
+    penalty = 0.0
+    if u.count > 1:
+        penalty -= 6.0
+    if u.sentence_like:
+        lower = sum(1 for w in _WORD.findall(u.text) if w[:1].islower())
+        ratio = lower / max(1, u.words)
+        bonus = float(min(u.words, 80))
+        if ratio < 0.3 and not _CJK.search(u.text):
+            bonus *= 0.3  # Title Case Lists Of Headlines are not prose
+        return bonus + penalty
+    if _is_meta(u.text, u.words) or _SLUG_LINE.match(u.text):
+        return -5.0 + penalty
+    return -3.0 - 0.15 * u.words + penalty
+
+
+def _best_segment(scores: list[float]) -> tuple[int, int]:
+    """Indices [start, end) of the maximum-sum contiguous run (Kadane)."""
+    best, best_range = float("-inf"), (0, 0)
+    cur, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if cur <= 0:
+            cur, start = s, i
+        else:
+            cur += s
+        if cur > best:
+            best, best_range = cur, (start, i + 1)
+    return best_range if best > 0 else (0, 0)
+
+
+# ------------------------------------------------------------------ related stories
+
+
+def _headline_like(u: _Unit) -> bool:
+    return (
+        u.words >= 3
+        and not _CHROME_LINE.match(u.text)
+        and not _is_meta(u.text, u.words)
+        and not _RELATED_HEADER.match(u.text)
+        and not (u.words > 30)
+    )
+
+
+def _label_like(u: _Unit) -> bool:
+    return u.words <= 6 and not _TERMINAL.search(u.text) and not _RELATED_HEADER.match(u.text)
+
+
+def _parse_related(units: list[_Unit], limit: int = 12) -> tuple[list[Related], int]:
+    """Find the repeating layout of a related-stories block; return items and units used.
+
+    A block lists stories as groups of k lines (k = 1..4: headline; label + headline;
+    section + caption + headline; ...). For each k and each group position, count the
+    groups whose line at that position reads like a headline while the other lines read
+    like labels; the best layout wins. Position values that repeat (or are one or two
+    words everywhere) are the section labels.
+    """
+    items = [u for u in units if not u.text.strip().isdigit()]
+    best: tuple[int, int, int, int, int] | None = None  # (groups, -k, offset, k, t)
+    for k in (1, 2, 3, 4):
+        for offset in range(0, min(k, 2)):
+            for t in range(k):
+                groups = 0
+                i = offset
+                while i + k <= len(items) and groups < limit:
+                    group = items[i : i + k]
+                    head = group[t]
+                    others = [g for j, g in enumerate(group) if j != t]
+                    if not _headline_like(head) or not all(_label_like(o) for o in others):
+                        break
+                    if others and head.words <= max(o.words for o in others) and "?" not in head.text:
+                        break
+                    groups += 1
+                    i += k
+                if groups >= 2 or (groups == 1 and k == 1):
+                    cand = (groups * k, -offset, -k, k, t)
+                    if best is None or cand > best:
+                        best = cand
+    if best is None:
+        return [], 0
+    _, neg_offset, _, k, t = best
+    offset = -neg_offset
+    n_groups = best[0] // k
+    groups = [items[offset + g * k : offset + (g + 1) * k] for g in range(n_groups)]
+    section_pos = _section_position(groups, k, t)
+    related = []
+    for group in groups:
+        head = group[t]
+        section = group[section_pos].text if section_pos is not None else None
+        related.append(Related(title=head.text, url=head.url, section=section))
+    used_items = offset + n_groups * k
+    used = units.index(items[used_items - 1]) + 1 if used_items else 0
+    return related, used
+
+
+def _section_position(groups: list[list[_Unit]], k: int, t: int) -> int | None:
+    best, best_key = None, None
+    for pos in range(k):
+        if pos == t:
+            continue
+        values = [g[pos] for g in groups]
+        if not all(v.words <= 3 and v.text[:1].isupper() for v in values):
+            continue
+        if any(_is_meta(v.text, v.words) for v in values):
+            continue
+        repeats = len(values) - len({v.text.casefold() for v in values})
+        mean_words = sum(v.words for v in values) / len(values)
+        if repeats == 0 and mean_words > 2:
+            continue
+        key = (repeats, -mean_words)
+        if best_key is None or key > best_key:
+            best, best_key = pos, key
+    return best
+
+
+# ------------------------------------------------------------------ the cleaner
+
+
+def _is_title_candidate(u: _Unit) -> bool:
+    return (
+        u.words >= 1
+        and not _CHROME_LINE.match(u.text)
+        and not _is_meta(u.text, u.words)
+        and not _RELATED_HEADER.match(u.text)
+    )
+
+
+def _drop_inside(u: _Unit, prev: _Unit | None, nxt: _Unit | None) -> bool:
+    """Chrome that sits inside the main text: captions, credits, bylines, share lines."""
+    text = u.text
+    if _CHROME_LINE.match(text) or _SLUG_LINE.match(text) or _is_meta(text, u.words):
+        return True
+    if u.words <= 80 and _COOKIE_NOTICE.search(text):
+        return True
+    if u.sentence_like:
+        return False
+    if u.count > 1:
+        return True
+    # A short line between two paragraphs is a subheading if it reads like one (starts with
+    # a capital or a quote, has a few words); captions tend to be lower-case or end in a digit.
+    first = _ENUMERATOR.sub("", text)[:1]
+    if _ENUMERATOR.match(text):
+        return False  # a list item in the article
+    if not (first.isupper() or first.isdigit() or first in "\"“‘'«¿¡(" or _CJK.match(text)):
+        return True
+    return bool(re.search(r"\s\d{1,3}$", text))
+
+
+def clean_scraped_text(text: str, has_title: bool = True) -> CleanedText:
+    """Split scraped text into title, clean body and the related stories it listed.
+
+    ``has_title``: the first real line is the article's title (the ``.txt`` convention);
+    False for whole-page text where the title is wherever the page put it.
+    """
+    units = _split_units(text)
+    title = None
+    if has_title:
+        for i, u in enumerate(units):
+            if _is_title_candidate(u):
+                title = u.text
+                units = units[i + 1 :]
+                break
+        else:
+            units = []
+    if not units:
+        return CleanedText(title=title, body="")
+
+    scores = [_score(u) for u in units]
+    start, end = _best_segment(scores)
+    dropped = [u.text for u in units[:start]]
+
+    related: list[Related] = []
+    seen_related: set[str] = set()
+
+    def add_related(items: list[Related]) -> None:
+        for r in items:
+            key = r.title.casefold()
+            if key not in seen_related and (title is None or key != title.casefold()):
+                seen_related.add(key)
+                related.append(r)
+
+    body: list[str] = []
+    main = units[start:end]
+    i = 0
+    while i < len(main):
+        u = main[i]
+        m = _INLINE_RELATED.match(u.text)
+        if m:
+            add_related([Related(title=m.group("title").strip(), url=u.url)])
+            dropped.append(u.text)
+        elif _RELATED_HEADER.match(u.text):
+            found, used = _parse_related(main[i + 1 :])
+            if found:
+                add_related(found)
+                dropped.extend(x.text for x in main[i : i + 1 + used])
+                i += 1 + used
+                continue
+            dropped.append(u.text)
+        elif _drop_inside(u, main[i - 1] if i else None, main[i + 1] if i + 1 < len(main) else None):
+            dropped.append(u.text)
+        else:
+            body.append(u.text)
+        i += 1
+
+    # Related-story blocks after the main text.
+    tail = units[end:]
+    for j, u in enumerate(tail):
+        if _RELATED_HEADER.match(u.text):
+            found, _ = _parse_related(tail[j + 1 :])
+            add_related(found)
+        else:
+            m = _INLINE_RELATED.match(u.text)
+            if m:
+                add_related([Related(title=m.group("title").strip(), url=u.url)])
+    dropped.extend(u.text for u in tail)
+
+    # Trailing subheading-like lines with nothing after them are not article text.
+    while body and not _is_sentence_like(body[-1], _word_count(body[-1])):
+        dropped.append(body.pop())
+    return CleanedText(title=title, body="\n\n".join(body), related=related, dropped=dropped)
