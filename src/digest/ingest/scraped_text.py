@@ -263,6 +263,8 @@ def _score(u: _Unit) -> float:
         return bonus + penalty
     if _is_meta(u.text, u.words) or _SLUG_LINE.match(u.text):
         return -5.0 + penalty
+    if u.words >= 3 and _TERMINAL.search(u.text) and u.text[:1].isupper():
+        return 0.5 * u.words + penalty  # a short sentence ("He declined to comment.")
     return -3.0 - 0.15 * u.words + penalty
 
 
@@ -376,14 +378,18 @@ def _is_title_candidate(u: _Unit) -> bool:
     )
 
 
-def _drop_inside(u: _Unit, prev: _Unit | None, nxt: _Unit | None) -> bool:
-    """Chrome that sits inside the main text: captions, credits, bylines, share lines."""
+def _drop_inside(u: _Unit, strict: bool) -> bool:
+    """Chrome that sits inside the main text: captions, credits, bylines, share lines.
+
+    ``strict`` (whole-page text) also drops repeated lines and short lines that do not read
+    like subheadings; otherwise only lines that are chrome on any site go.
+    """
     text = u.text
     if _CHROME_LINE.match(text) or _SLUG_LINE.match(text) or _is_meta(text, u.words):
         return True
     if u.words <= 80 and _COOKIE_NOTICE.search(text):
         return True
-    if u.sentence_like:
+    if u.sentence_like or not strict:
         return False
     if u.count > 1:
         return True
@@ -397,11 +403,14 @@ def _drop_inside(u: _Unit, prev: _Unit | None, nxt: _Unit | None) -> bool:
     return bool(re.search(r"\s\d{1,3}$", text))
 
 
-def clean_scraped_text(text: str, has_title: bool = True) -> CleanedText:
+def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = True) -> CleanedText:
     """Split scraped text into title, clean body and the related stories it listed.
 
     ``has_title``: the first real line is the article's title (the ``.txt`` convention);
     False for whole-page text where the title is wherever the page put it.
+    ``whole_page``: the text may hold a whole page (menus, footers), so look for the main
+    text block; False for text already known to be the article (JSON fields, Markdown),
+    where only lines that are chrome on any site are dropped.
     """
     units = _split_units(text)
     title = None
@@ -416,8 +425,12 @@ def clean_scraped_text(text: str, has_title: bool = True) -> CleanedText:
     if not units:
         return CleanedText(title=title, body="")
 
-    scores = [_score(u) for u in units]
-    start, end = _best_segment(scores)
+    if whole_page:
+        start, end = _best_segment([_score(u) for u in units])
+        if start == end:  # no prose block at all (a very short article): keep every line
+            start, end = 0, len(units)
+    else:
+        start, end = 0, len(units)
     dropped = [u.text for u in units[:start]]
 
     related: list[Related] = []
@@ -447,7 +460,7 @@ def clean_scraped_text(text: str, has_title: bool = True) -> CleanedText:
                 i += 1 + used
                 continue
             dropped.append(u.text)
-        elif _drop_inside(u, main[i - 1] if i else None, main[i + 1] if i + 1 < len(main) else None):
+        elif _drop_inside(u, strict=whole_page):
             dropped.append(u.text)
         else:
             body.append(u.text)
@@ -466,6 +479,6 @@ def clean_scraped_text(text: str, has_title: bool = True) -> CleanedText:
     dropped.extend(u.text for u in tail)
 
     # Trailing subheading-like lines with nothing after them are not article text.
-    while body and not _is_sentence_like(body[-1], _word_count(body[-1])):
+    while len(body) > 1 and not _TERMINAL.search(body[-1]) and not _is_sentence_like(body[-1], _word_count(body[-1])):
         dropped.append(body.pop())
     return CleanedText(title=title, body="\n\n".join(body), related=related, dropped=dropped)
