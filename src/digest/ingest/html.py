@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urljoin
 
+import lxml.html
 import trafilatura
 
 from digest.errors import InputError
-from digest.ingest.scraped_text import clean_scraped_text
-from digest.models import Article
+from digest.ingest.scraped_text import _INLINE_RELATED, _RELATED_HEADER, clean_scraped_text
+from digest.models import Article, Related
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$", re.IGNORECASE)
 
@@ -42,6 +44,56 @@ def _language(value: str | None) -> str | None:
     return value.strip().split("-")[0].split("_")[0].lower()
 
 
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def related_from_html(html: str, base_url: str | None = None, limit: int = 12) -> list[Related]:
+    """Stories the page links under a "More from ..." / "Related" heading, with their URLs.
+
+    Also picks up inline "Read more: <a>headline</a>" paragraphs. The page's DOM shows
+    what text alone cannot: which words are links.
+    """
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    found: list[Related] = []
+    seen: set[str] = set()
+
+    def add(anchor: lxml.html.HtmlElement) -> None:
+        title = _norm(anchor.text_content())
+        href = anchor.get("href")
+        if len(title.split()) < 3 or title.casefold() in seen or len(found) >= limit:
+            return
+        seen.add(title.casefold())
+        url = urljoin(base_url, href) if base_url and href else href
+        if url and not url.lower().startswith(("http://", "https://")) and not base_url:
+            url = url if url.startswith("/") else None
+        found.append(Related(title=title, url=url or None))
+
+    for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "span", "div", "header"):
+        text = _norm(el.text_content())
+        if not text or len(text) > 80:
+            continue
+        if _RELATED_HEADER.match(text):
+            # Links after the heading inside its container (the list of related stories).
+            container = el.getparent()
+            if container is None:
+                continue
+            after = False
+            for node in container.iter():
+                if node is el:
+                    after = True
+                    continue
+                if after and node.tag == "a" and el not in node.iterancestors():
+                    add(node)
+        elif el.tag == "p" and _INLINE_RELATED.match(text):
+            for a in el.iter("a"):
+                add(a)
+    return found
+
+
 def article_from_html(html: str, source: str, url: str | None = None, title: str | None = None) -> Article:
     """Extract the article of one page; InputError when the page has no article text."""
     doc = trafilatura.bare_extraction(
@@ -65,18 +117,29 @@ def article_from_html(html: str, source: str, url: str | None = None, title: str
         text = cleaned.body.strip()
     if not text:
         raise InputError(f"{source}: no article text found in the HTML")
-    paragraphs = [" ".join(p.split()) for p in text.split("\n")]
-    body = "\n\n".join(p for p in paragraphs if p)
-    page_title = title or (meta.get("title") or "").strip() or None
+    paragraphs = [p for p in (_norm(p) for p in text.split("\n")) if p]
+    page_title = title or _norm(meta.get("title")) or None
+    if page_title:
+        # trafilatura sometimes keeps the headline (and the kicker above it) as body text.
+        head = [i for i, p in enumerate(paragraphs[:4]) if p.casefold() == page_title.casefold()]
+        if head:
+            paragraphs = paragraphs[head[0] + 1 :]
+    cleaned = clean_scraped_text("\n\n".join(paragraphs), has_title=False, whole_page=False)
+    body = cleaned.body or "\n\n".join(paragraphs)
     if not page_title:
         page_title = body.split("\n", 1)[0][:120]
+    page_url = url or meta.get("url") or None
+    related = related_from_html(html, page_url)
+    known = {r.title.casefold() for r in related}
+    related += [r for r in cleaned.related if r.title.casefold() not in known]
     return Article(
         title=" ".join(page_title.split()),
         text=body,
         source=source,
-        url=url or meta.get("url") or None,
+        url=page_url,
         published=_parse_date(meta.get("date")),
         author=(meta.get("author") or None),
         site=(meta.get("sitename") or meta.get("hostname") or None),
         language=_language(meta.get("language")),
+        related=related,
     )

@@ -193,32 +193,30 @@ def _is_meta(text: str, words: int) -> bool:
 
 
 def _split_units(text: str) -> list[_Unit]:
-    """Non-empty lines (bullets stripped), hard-wrapped paragraphs joined back together."""
-    units: list[_Unit] = []
-    pending: list[str] = []
-
-    def flush() -> None:
-        if not pending:
-            return
-        joined = " ".join(pending)
-        units.append(_make_unit(joined))
-        pending.clear()
-
+    """Paragraph units: non-empty lines with bullets stripped, hard-wrapped lines re-joined,
+    and a blank-line-separated run of whole sentences (one sentence per line) kept together."""
+    groups: list[list[str]] = [[]]
     for raw in text.splitlines():
-        line = " ".join(raw.split())
-        if not line:
-            flush()
+        line = _BULLET.sub("", " ".join(raw.split())).strip()
+        if line:
+            groups[-1].append(line)
+        elif groups[-1]:
+            groups.append([])
+    units: list[_Unit] = []
+    for group in groups:
+        if len(group) > 1 and all(_TERMINAL.search(x) and len(x.split()) >= 4 for x in group):
+            units.append(_make_unit(" ".join(group)))
             continue
-        line = _BULLET.sub("", line).strip()
-        if not line:
-            flush()
-            continue
-        if pending and _continues(pending[-1], line):
-            pending.append(line)
-            continue
-        flush()
-        pending.append(line)
-    flush()
+        pending: list[str] = []
+        for line in group:
+            if pending and _continues(pending[-1], line):
+                pending.append(line)
+                continue
+            if pending:
+                units.append(_make_unit(" ".join(pending)))
+            pending = [line]
+        if pending:
+            units.append(_make_unit(" ".join(pending)))
     counts = Counter(u.text.casefold() for u in units)
     for u in units:
         u.count = counts[u.text.casefold()]
