@@ -60,8 +60,12 @@ def sniff_binary(data: bytes) -> str | None:
     if any(data.startswith(bom) for bom, _ in _BOMS):
         return None
     head = data[:8192]
-    if b"\x00" in head:
-        return "a binary file (it contains NUL bytes)"
+    # A stray control character is text with noise (kept, then stripped); many are binary.
+    if head.count(b"\x00") > max(2, len(head) // 100):
+        return "binary data: NUL bytes"
+    controls = sum(head.count(bytes([c])) for c in (*range(1, 9), *range(14, 27), *range(28, 32)))
+    if controls > max(8, len(head) // 10):
+        return "binary data: control bytes"
     return None
 
 
@@ -89,15 +93,31 @@ def decode_bytes(data: bytes, source: str) -> str:
     best = from_bytes(data[:200_000]).best()
     if best is None:
         raise InputError(f"{source}: not a text file (no text encoding fits its bytes)")
-    if best.coherence < 0.2:
+    latin = all(a.startswith(("Basic Latin", "Latin", "General Punctuation")) for a in best.alphabets)
+    if latin and best.encoding != "cp1252":
+        # Short Latin-script text is where detectors guess wildly (French read as cp1250:
+        # "crčme"). Windows-1252 wins unless it leaves symbols inside words ("Å³ód¿"),
+        # which is how Central European text looks when read as 1252.
         try:
-            return data.decode("cp1252")
+            western = data.decode("cp1252")
         except UnicodeDecodeError:
-            pass
+            western = None
+        if western is not None and _symbols_in_words(western) <= _symbols_in_words(str(best)):
+            return western
     try:
         return data.decode(best.encoding)
     except (UnicodeDecodeError, LookupError):
         raise InputError(f"{source}: not a text file (no text encoding fits its bytes)") from None
+
+
+_IN_WORD_SYMBOL = re.compile(
+    r"(?<=[^\W\d_])[^\w\s\x00-\x7f\u2000-\u206f](?=[^\W\d_])|(?<=[^\W\d_])[\u00b9\u00b2\u00b3\u00bf\u00a5\u00bc\u00be]"
+)
+
+
+def _symbols_in_words(text: str) -> int:
+    """How many non-letter, non-ASCII characters sit inside words: the mark of a wrong codec."""
+    return len(_IN_WORD_SYMBOL.findall(text))
 
 
 def clean_control(text: str) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin
-
-import lxml.html
-import trafilatura
 
 from digest.errors import InputError
 from digest.ingest.scraped_text import _INLINE_RELATED, _RELATED_HEADER, clean_scraped_text
@@ -54,6 +52,9 @@ def related_from_html(html: str, base_url: str | None = None, limit: int = 12) -
     Also picks up inline "Read more: <a>headline</a>" paragraphs. The page's DOM shows
     what text alone cannot: which words are links.
     """
+    import lxml.etree
+    import lxml.html
+
     try:
         root = lxml.html.fromstring(html)
     except (ValueError, lxml.etree.ParserError):
@@ -61,7 +62,7 @@ def related_from_html(html: str, base_url: str | None = None, limit: int = 12) -
     found: list[Related] = []
     seen: set[str] = set()
 
-    def add(anchor: lxml.html.HtmlElement) -> None:
+    def add(anchor: Any) -> None:
         title = _norm(anchor.text_content())
         href = anchor.get("href")
         if len(title.split()) < 3 or title.casefold() in seen or len(found) >= limit:
@@ -96,6 +97,8 @@ def related_from_html(html: str, base_url: str | None = None, limit: int = 12) -
 
 def article_from_html(html: str, source: str, url: str | None = None, title: str | None = None) -> Article:
     """Extract the article of one page; InputError when the page has no article text."""
+    import trafilatura  # heavy (~1 s to import): only when a page is read
+
     doc = trafilatura.bare_extraction(
         html,
         url=url,

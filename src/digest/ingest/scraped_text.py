@@ -76,8 +76,8 @@ _RELATED_HEADER = re.compile(
       related(?:\s+(?:stories|articles|news|content|coverage|links|posts|reading|topics))?|
       (?:recommended|suggested)(?:\s+(?:for\s+you|stories|articles|reading))?|
       you\s+(?:may|might)\s+(?:also\s+)?(?:like|enjoy|be\s+interested\s+in).{0,20}|also\s+(?:read|on|in)\b.{0,40}|
-      read\s+(?:more|next|also)|most\s+(?:popular|read|viewed|shared)\b.{0,20}|top\s+stories|editor'?s\s+picks?|
-      what\s+to\s+read\s+next|further\s+reading|popular\s+(?:now|stories|articles)|
+      read\s+(?:more|next|also)|editor'?s\s+picks?|
+      what\s+to\s+read\s+next|further\s+reading|
       mehr\s+(?:zum\s+thema|von|aus|zu)\b.{0,40}|lesen\s+sie\s+auch|weitere\s+(?:artikel|nachrichten)|
       à\s+lire\s+aussi|lire\s+aussi|sur\s+le\s+même\s+sujet|plus\s+d'articles.{0,30}|
       leer\s+más|lee\s+también|más\s+noticias|noticias\s+relacionadas|
@@ -289,7 +289,9 @@ def _headline_like(u: _Unit) -> bool:
         and not _CHROME_LINE.match(u.text)
         and not _is_meta(u.text, u.words)
         and not _RELATED_HEADER.match(u.text)
-        and not (u.words > 30)
+        and not u.words > 30
+        and not u.text.rstrip("\"'”’»)").endswith(".")  # headlines do not end in a full stop
+        and not _COOKIE_NOTICE.search(u.text)
     )
 
 
