@@ -141,7 +141,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _TERMINAL = re.compile(r"""[.!?…。！？؟][\s"'”’»)\]]*$""")
 _URL = re.compile(r"https?://\S+")
-_MD_LINK = re.compile(r"\[([^\]]{1,300})\]\((https?://[^)\s]+)[^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]{0,300})\]\(([^)\s]*)[^)]*\)")
+_MD_IMAGE = re.compile(r"!\[[^\]]{0,300}\]\([^)]*\)")
+_MD_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_MD_HEADING = re.compile(r"^(?:#{1,6}\s+|>\s?)+")
+_NO_WORDS = re.compile(r"^[\W_]*$")
 
 
 @dataclass
@@ -195,32 +200,60 @@ def _is_meta(text: str, words: int) -> bool:
 def _split_units(text: str) -> list[_Unit]:
     """Paragraph units: non-empty lines with bullets stripped, hard-wrapped lines re-joined,
     and a blank-line-separated run of whole sentences (one sentence per line) kept together."""
+    raw_lines = text.splitlines()
+    width = _wrap_width([x.rstrip() for x in raw_lines])
     groups: list[list[str]] = [[]]
-    for raw in text.splitlines():
-        line = _BULLET.sub("", " ".join(raw.split())).strip()
-        if line:
+    for raw in raw_lines:
+        line = " ".join(raw.split())
+        if line and not _NO_WORDS.match(line):
             groups[-1].append(line)
-        elif groups[-1]:
+        elif groups[-1] and not line:
             groups.append([])
     units: list[_Unit] = []
     for group in groups:
         if len(group) > 1 and all(_TERMINAL.search(x) and len(x.split()) >= 4 for x in group):
-            units.append(_make_unit(" ".join(group)))
+            units.append(_make_unit(" ".join(_BULLET.sub("", x) for x in group)))
             continue
         pending: list[str] = []
         for line in group:
-            if pending and _continues(pending[-1], line):
+            if pending and _wrapped(pending, line, width):
                 pending.append(line)
                 continue
             if pending:
-                units.append(_make_unit(" ".join(pending)))
-            pending = [line]
+                units.append(_make_unit(_join_wrapped(pending)))
+            pending = [_BULLET.sub("", line).strip() or line]
         if pending:
-            units.append(_make_unit(" ".join(pending)))
+            units.append(_make_unit(_join_wrapped(pending)))
+    units = [u for u in units if u.text and not _NO_WORDS.match(u.text)]
     counts = Counter(u.text.casefold() for u in units)
     for u in units:
         u.count = counts[u.text.casefold()]
     return units
+
+
+def _wrapped(pending: list[str], line: str, width: int | None) -> bool:
+    """Was ``line`` carried over from the lines before it by hard wrapping?"""
+    if _BULLET.match(line):
+        return False
+    prev, joined = pending[-1], " ".join(pending)
+    if (joined.count("[") > joined.count("]") or joined.count("(") > joined.count(")")) and len(joined) < 2000:
+        return True  # inside a Markdown link or a parenthesis
+    if width is not None and (not _TERMINAL.search(prev) or line[:1].islower()):
+        next_word = line.split(" ", 1)[0]
+        if len(prev) + 1 + len(next_word) > width - 1:
+            return True
+    return _continues(prev, line)
+
+
+def _join_wrapped(lines: list[str]) -> str:
+    out = lines[0]
+    for line in lines[1:]:
+        # html2text breaks long URLs after a hyphen: "(https://x.com/a-" + "b-c/)".
+        if out.endswith("-") and re.search(r"\(\S*$", out):
+            out += line
+        else:
+            out += " " + line
+    return out
 
 
 def _continues(prev: str, line: str) -> bool:
@@ -231,13 +264,41 @@ def _continues(prev: str, line: str) -> bool:
 
 
 def _make_unit(text: str) -> _Unit:
+    """A unit from one paragraph; Markdown (as html2text writes it) is reduced to its text."""
     url = None
-    md = _MD_LINK.search(text)
-    if md and len(md.group(0)) >= len(text) * 0.6:
-        text, url = md.group(1).strip(), md.group(2)
-    else:
-        text = _MD_LINK.sub(r"\1", text)
+    if "[" in text or "*" in text or "_" in text or "\\" in text or text.startswith(("#", ">")):
+        text = _MD_IMAGE.sub("", text)
+        links = list(_MD_LINK.finditer(text))
+        text = _MD_LINK.sub(lambda m: m.group(1), text)
+        text = _MD_HEADING.sub("", text)
+        for _ in range(2):
+            text = _MD_EMPH.sub(r"\2", text)
+        text = " ".join(_MD_ESCAPE.sub(r"\1", text).split())
+        if links:
+            first = links[0]
+            link_text = " ".join(_MD_EMPH.sub(r"\2", first.group(1)).split())
+            if first.group(2).lower().startswith(("http://", "https://", "/")) and len(link_text) >= len(text) * 0.5:
+                url = first.group(2)
+        text = _BULLET.sub("", text).strip()
     return _Unit(text=text, url=url, words=_word_count(text))
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The column a hard-wrapped text was wrapped at (html2text: 78), or None if it was not."""
+    lengths = [len(x) for x in lines if len(x) >= 40]
+    if len(lengths) < 8:
+        return None
+    best, best_count = None, 0
+    for width in range(60, 121):
+        count = sum(1 for n in lengths if width - 12 < n <= width)
+        if count > best_count:
+            best, best_count = width, count
+    above = sum(1 for n in lengths if best is not None and best < n <= best + 12)
+    # Wrapped text piles its long lines just under one column, with almost none just above
+    # it (only unbreakable URLs overflow, and by far); natural line lengths spread out.
+    if best is None or best_count < max(8, 0.25 * len(lengths)) or above > 0.1 * best_count:
+        return None
+    return best
 
 
 # ------------------------------------------------------------------ scoring
