@@ -87,6 +87,17 @@ _RELATED_HEADER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Lines after which an article does not go on: reader comments, footers.
+_BARRIER = re.compile(
+    r"""^(?:(?:\d+\s+)?(?:comments?|kommentare?|commentaires?|comentarios?|commenti|comentários|reacties)
+      (?:\s*\(\d+\))?|leave\s+a\s+(?:comment|reply)|post\s+a\s+comment|add\s+(?:a\s+)?comment|
+      join\s+the\s+(?:conversation|discussion)|(?:show|view|read)\s+(?:all\s+)?comments|
+      (?:©|\(c\)|copyright\b).*|.*all\s+rights\s+reserved.*|schreiben\s+sie\s+einen\s+kommentar|
+      laisser\s+un\s+commentaire|deja\s+(?:un|tu)\s+comentario|lascia\s+un\s+commento|deixe\s+um\s+comentário
+    )[\s.:!»›>|–—-]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
 # "Read more: <headline>" style inline links to other stories.
 _INLINE_RELATED = re.compile(
     r"^(?:read\s+(?:more|also|next)|see\s+also|related|also\s+read|more|lesen\s+sie\s+auch|mehr\s+dazu|"
@@ -165,6 +176,8 @@ class _Unit:
     url: str | None
     words: int
     count: int = 1  # how often this exact line occurs in the page
+    bullet: bool = False  # was a list item ("* Home")
+    heading: bool = False  # was a Markdown heading ("# Title")
 
     @property
     def sentence_like(self) -> bool:
@@ -221,7 +234,7 @@ def _split_units(text: str) -> list[_Unit]:
                 continue
             if pending:
                 units.append(_make_unit(_join_wrapped(pending)))
-            pending = [_BULLET.sub("", line).strip() or line]
+            pending = [line]
         if pending:
             units.append(_make_unit(_join_wrapped(pending)))
     units = [u for u in units if u.text and not _NO_WORDS.match(u.text)]
@@ -266,6 +279,7 @@ def _continues(prev: str, line: str) -> bool:
 def _make_unit(text: str) -> _Unit:
     """A unit from one paragraph; Markdown (as html2text writes it) is reduced to its text."""
     url = None
+    bullet, heading = bool(_BULLET.match(text)), text.startswith("#")
     if "[" in text or "*" in text or "_" in text or "\\" in text or text.startswith(("#", ">")):
         text = _MD_IMAGE.sub("", text)
         links = list(_MD_LINK.finditer(text))
@@ -279,8 +293,8 @@ def _make_unit(text: str) -> _Unit:
             link_text = " ".join(_MD_EMPH.sub(r"\2", first.group(1)).split())
             if first.group(2).lower().startswith(("http://", "https://", "/")) and len(link_text) >= len(text) * 0.5:
                 url = first.group(2)
-        text = _BULLET.sub("", text).strip()
-    return _Unit(text=text, url=url, words=_word_count(text))
+    text = _BULLET.sub("", text).strip()
+    return _Unit(text=text, url=url, words=_word_count(text), bullet=bullet, heading=heading)
 
 
 def _wrap_width(lines: list[str]) -> int | None:
@@ -306,6 +320,8 @@ def _wrap_width(lines: list[str]) -> int | None:
 
 def _score(u: _Unit) -> float:
     """Positive for prose, negative for the page's furniture."""
+    if _BARRIER.match(u.text):
+        return -150.0  # reader comments and footers are never inside the article
     if _CHROME_LINE.match(u.text) or _RELATED_HEADER.match(u.text):
         return -12.0
     if u.words <= 80 and _COOKIE_NOTICE.search(u.text):
@@ -439,6 +455,26 @@ def _is_title_candidate(u: _Unit) -> bool:
     )
 
 
+def _title_index(units: list[_Unit]) -> int | None:
+    """Where the title is: normally the first line; past a menu, the first heading or the
+    first line that is neither a list item, nor chrome, nor one word of a menu."""
+    candidates = [i for i, u in enumerate(units[:60]) if _is_title_candidate(u)]
+    if not candidates:
+        return None
+    first_prose = next((i for i, u in enumerate(units) if u.sentence_like and u.words >= 15), len(units))
+    for i in candidates:
+        if units[i].heading and i < first_prose:
+            return i
+    for i in candidates:
+        if units[i].bullet or i > first_prose:
+            continue
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        in_menu = nxt is not None and nxt.words <= 3 and not nxt.sentence_like
+        if units[i].words >= 2 or not in_menu:
+            return i
+    return candidates[0]
+
+
 def _drop_inside(u: _Unit, strict: bool) -> bool:
     """Chrome that sits inside the main text: captions, credits, bylines, share lines.
 
@@ -476,13 +512,12 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
     units = _split_units(text)
     title = None
     if has_title:
-        for i, u in enumerate(units):
-            if _is_title_candidate(u):
-                title = u.text
-                units = units[i + 1 :]
-                break
-        else:
+        pick = _title_index(units)
+        if pick is None:
             units = []
+        else:
+            title = units[pick].text
+            units = units[pick + 1 :]
     if not units:
         return CleanedText(title=title, body="")
 
