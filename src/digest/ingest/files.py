@@ -25,7 +25,7 @@ from digest.ingest.decode import clean_control, to_text
 from digest.ingest.html import article_from_html, looks_like_html
 from digest.ingest.jsonfile import parse_json
 from digest.ingest.markdown import parse_markdown
-from digest.ingest.scraped_text import clean_scraped_text
+from digest.ingest.scraped_text import MAX_UNITS, clean_scraped_text
 from digest.models import Article
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,8 @@ def _finish(article: Article, source: str, title_given: bool) -> Article:
 def _from_plain(text: str, source: str, title: str | None, whole_page: bool) -> Article:
     has_title = title is None and not _first_line_is_prose(text)
     cleaned = clean_scraped_text(text, has_title=has_title, whole_page=whole_page)
+    if cleaned.truncated:
+        log.warning("%s: very long text; only its first %d lines were read", source, MAX_UNITS)
     body = cleaned.body
     if not body and not whole_page:
         body = text

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from digest.models import Related
 
@@ -147,6 +148,10 @@ _COOKIE_NOTICE = re.compile(
     re.IGNORECASE,
 )
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}|[a-z])[.)]\s+")
+# Paragraphs (lines) the cleaner reads at most: a long article has a few hundred, a whole
+# page a few thousand; this bounds the time a huge or hostile input can take.
+MAX_UNITS = 10_000
+
 _BULLET = re.compile(r"^(?:[*+•·▪►▶›»>|–—-]+\s*)+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -168,6 +173,7 @@ class CleanedText:
     body: str
     related: list[Related] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    truncated: bool = False  # more than MAX_UNITS paragraphs (or 5x as many lines): the rest was not read
 
 
 @dataclass
@@ -179,12 +185,40 @@ class _Unit:
     bullet: bool = False  # was a list item ("* Home")
     heading: bool = False  # was a Markdown heading ("# Title")
 
-    @property
+    @cached_property
     def sentence_like(self) -> bool:
         return _is_sentence_like(self.text, self.words)
 
+    # Each pattern runs once per line (the cleaner asks several times); long lines are
+    # never furniture, so the big patterns only see short ones.
+    @cached_property
+    def chrome(self) -> bool:
+        return len(self.text) <= 200 and bool(_CHROME_LINE.match(self.text))
+
+    @cached_property
+    def slug(self) -> bool:
+        return len(self.text) <= 120 and bool(_SLUG_LINE.match(self.text))
+
+    @cached_property
+    def meta(self) -> bool:
+        return _is_meta(self.text, self.words)
+
+    @cached_property
+    def cookie(self) -> bool:
+        return self.words <= 80 and bool(_COOKIE_NOTICE.search(self.text))
+
+    @cached_property
+    def related_header(self) -> bool:
+        return len(self.text) <= 80 and bool(_RELATED_HEADER.match(self.text))
+
+    @cached_property
+    def barrier(self) -> bool:
+        return len(self.text) <= 200 and bool(_BARRIER.match(self.text))
+
 
 def _word_count(text: str) -> int:
+    if len(text) > 5000:  # a long paragraph is prose whatever its exact count; stay linear and cheap
+        return max(len(text.split()), len(_CJK.findall(text[:5000])) * len(text) // 10_000)
     cjk = len(_CJK.findall(text))
     return len(_WORD.findall(text)) + cjk // 2
 
@@ -213,7 +247,7 @@ def _is_meta(text: str, words: int) -> bool:
 def _split_units(text: str) -> list[_Unit]:
     """Paragraph units: non-empty lines with bullets stripped, hard-wrapped lines re-joined,
     and a blank-line-separated run of whole sentences (one sentence per line) kept together."""
-    raw_lines = text.splitlines()
+    raw_lines = text.splitlines()[: MAX_UNITS * 5]
     width = _wrap_width([x.rstrip() for x in raw_lines])
     groups: list[list[str]] = [[]]
     for raw in raw_lines:
@@ -224,6 +258,8 @@ def _split_units(text: str) -> list[_Unit]:
             groups.append([])
     units: list[_Unit] = []
     for group in groups:
+        if len(units) > MAX_UNITS:
+            break
         if len(group) > 1 and all(_TERMINAL.search(x) and len(x.split()) >= 4 for x in group):
             units.append(_make_unit(" ".join(_BULLET.sub("", x) for x in group)))
             continue
@@ -248,7 +284,7 @@ def _wrapped(pending: list[str], line: str, width: int | None) -> bool:
     """Was ``line`` carried over from the lines before it by hard wrapping?"""
     if _BULLET.match(line):
         return False
-    prev, joined = pending[-1], " ".join(pending)
+    prev, joined = pending[-1], " ".join(pending[-20:])
     if (joined.count("[") > joined.count("]") or joined.count("(") > joined.count(")")) and len(joined) < 2000:
         return True  # inside a Markdown link or a parenthesis
     if width is not None and (not _TERMINAL.search(prev) or line[:1].islower()):
@@ -299,18 +335,23 @@ def _make_unit(text: str) -> _Unit:
 
 def _wrap_width(lines: list[str]) -> int | None:
     """The column a hard-wrapped text was wrapped at (html2text: 78), or None if it was not."""
-    lengths = [len(x) for x in lines if len(x) >= 40]
-    if len(lengths) < 8:
+    lengths = Counter(len(x) for x in lines if len(x) >= 40)
+    total = sum(lengths.values())
+    if total < 8:
         return None
+
+    def between(lo: int, hi: int) -> int:
+        return sum(lengths.get(n, 0) for n in range(lo + 1, hi + 1))
+
     best, best_count = None, 0
     for width in range(60, 121):
-        count = sum(1 for n in lengths if width - 12 < n <= width)
+        count = between(width - 12, width)
         if count > best_count:
             best, best_count = width, count
-    above = sum(1 for n in lengths if best is not None and best < n <= best + 12)
+    above = between(best, best + 12) if best is not None else 0
     # Wrapped text piles its long lines just under one column, with almost none just above
     # it (only unbreakable URLs overflow, and by far); natural line lengths spread out.
-    if best is None or best_count < max(8, 0.25 * len(lengths)) or above > 0.1 * best_count:
+    if best is None or best_count < max(8, 0.25 * total) or above > 0.1 * best_count:
         return None
     return best
 
@@ -320,23 +361,23 @@ def _wrap_width(lines: list[str]) -> int | None:
 
 def _score(u: _Unit) -> float:
     """Positive for prose, negative for the page's furniture."""
-    if _BARRIER.match(u.text):
+    if u.barrier:
         return -150.0  # reader comments and footers are never inside the article
-    if _CHROME_LINE.match(u.text) or _RELATED_HEADER.match(u.text):
+    if u.chrome or u.related_header:
         return -12.0
-    if u.words <= 80 and _COOKIE_NOTICE.search(u.text):
+    if u.cookie:
         return -20.0
     penalty = 0.0
     if u.count > 1:
         penalty -= 6.0
     if u.sentence_like:
-        lower = sum(1 for w in _WORD.findall(u.text) if w[:1].islower())
-        ratio = lower / max(1, u.words)
+        sample = _WORD.findall(u.text[:2000])
+        ratio = sum(1 for w in sample if w[:1].islower()) / max(1, len(sample))
         bonus = float(min(u.words, 80))
         if ratio < 0.3 and not _CJK.search(u.text):
             bonus *= 0.3  # Title Case Lists Of Headlines are not prose
         return bonus + penalty
-    if _is_meta(u.text, u.words) or _SLUG_LINE.match(u.text):
+    if u.meta or u.slug:
         return -5.0 + penalty
     if u.words >= 3 and _TERMINAL.search(u.text) and u.text[:1].isupper():
         return 0.5 * u.words + penalty  # a short sentence ("He declined to comment.")
@@ -363,17 +404,17 @@ def _best_segment(scores: list[float]) -> tuple[int, int]:
 def _headline_like(u: _Unit) -> bool:
     return (
         u.words >= 3
-        and not _CHROME_LINE.match(u.text)
-        and not _is_meta(u.text, u.words)
-        and not _RELATED_HEADER.match(u.text)
+        and not u.chrome
+        and not u.meta
+        and not u.related_header
         and not u.words > 30
         and not u.text.rstrip("\"'”’»)").endswith(".")  # headlines do not end in a full stop
-        and not _COOKIE_NOTICE.search(u.text)
+        and not u.cookie
     )
 
 
 def _label_like(u: _Unit) -> bool:
-    return u.words <= 6 and not _TERMINAL.search(u.text) and not _RELATED_HEADER.match(u.text)
+    return u.words <= 6 and not _TERMINAL.search(u.text) and not u.related_header
 
 
 def _parse_related(units: list[_Unit], limit: int = 12) -> tuple[list[Related], int]:
@@ -431,7 +472,7 @@ def _section_position(groups: list[list[_Unit]], k: int, t: int) -> int | None:
         values = [g[pos] for g in groups]
         if not all(v.words <= 3 and v.text[:1].isupper() for v in values):
             continue
-        if any(_is_meta(v.text, v.words) for v in values):
+        if any(v.meta for v in values):
             continue
         repeats = len(values) - len({v.text.casefold() for v in values})
         mean_words = sum(v.words for v in values) / len(values)
@@ -447,12 +488,7 @@ def _section_position(groups: list[list[_Unit]], k: int, t: int) -> int | None:
 
 
 def _is_title_candidate(u: _Unit) -> bool:
-    return (
-        u.words >= 1
-        and not _CHROME_LINE.match(u.text)
-        and not _is_meta(u.text, u.words)
-        and not _RELATED_HEADER.match(u.text)
-    )
+    return u.words >= 1 and not u.chrome and not u.meta and not u.related_header
 
 
 def _title_index(units: list[_Unit]) -> int | None:
@@ -482,9 +518,7 @@ def _drop_inside(u: _Unit, strict: bool) -> bool:
     like subheadings; otherwise only lines that are chrome on any site go.
     """
     text = u.text
-    if _CHROME_LINE.match(text) or _SLUG_LINE.match(text) or _is_meta(text, u.words):
-        return True
-    if u.words <= 80 and _COOKIE_NOTICE.search(text):
+    if u.chrome or u.slug or u.meta or u.cookie:
         return True
     if u.sentence_like or not strict:
         return False
@@ -510,6 +544,8 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
     where only lines that are chrome on any site are dropped.
     """
     units = _split_units(text)
+    truncated = len(units) > MAX_UNITS or text.count("\n") >= MAX_UNITS * 5
+    units = units[:MAX_UNITS]
     title = None
     if has_title:
         pick = _title_index(units)
@@ -548,7 +584,7 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
         if m:
             add_related([Related(title=m.group("title").strip(), url=u.url)])
             dropped.append(u.text)
-        elif _RELATED_HEADER.match(u.text):
+        elif u.related_header:
             found, used = _parse_related(main[i + 1 :])
             if found:
                 add_related(found)
@@ -565,7 +601,7 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
     # Related-story blocks after the main text.
     tail = units[end:]
     for j, u in enumerate(tail):
-        if _RELATED_HEADER.match(u.text):
+        if u.related_header:
             found, _ = _parse_related(tail[j + 1 :])
             add_related(found)
         else:
@@ -577,4 +613,4 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
     # Trailing subheading-like lines with nothing after them are not article text.
     while len(body) > 1 and not _TERMINAL.search(body[-1]) and not _is_sentence_like(body[-1], _word_count(body[-1])):
         dropped.append(body.pop())
-    return CleanedText(title=title, body="\n\n".join(body), related=related, dropped=dropped)
+    return CleanedText(title=title, body="\n\n".join(body), related=related, dropped=dropped, truncated=truncated)
