@@ -222,6 +222,7 @@ def test_huge_inputs_are_cut_to_a_bounded_number_of_lines(settings: Settings) ->
         article_from_text(menu, "x", raised)  # the real sentence is past the line cap: never read
     from digest.ingest.scraped_text import MAX_UNITS, clean_scraped_text
 
-    cleaned = clean_scraped_text("T\n\n" + "A full sentence of prose that goes on for a while here.\n\n" * (MAX_UNITS + 50))
+    prose = "A full sentence of prose that goes on for a while here.\n\n"
+    cleaned = clean_scraped_text("T\n\n" + prose * (MAX_UNITS + 50))
     assert cleaned.truncated
     assert cleaned.body.count("\n\n") + 1 <= MAX_UNITS
