@@ -20,6 +20,7 @@ import click
 from digest.cli.common import AppContext, emit_json, emit_jsonl, one_line, pass_app
 from digest.config import Settings
 from digest.errors import DigestError, InputError
+from digest.ingest import is_url, read_source
 from digest.ingest.files import articles_from_text, expand, read_articles, size_error
 from digest.models import Article, Summary
 from digest.summarize import summarize as summarize_article
@@ -57,6 +58,9 @@ def read_sources(sources: tuple[str, ...], settings: Settings) -> tuple[list[Art
             if spec == "-":
                 articles.extend(articles_from_text(read_stdin(settings), "-", settings, fmt="auto"))
                 continue
+            if is_url(spec):
+                articles.extend(read_url(spec, settings))
+                continue
             path = Path(spec).expanduser()
             if path.is_dir():
                 raise InputError(f"{spec}: is a directory; name its files instead (e.g. {spec.rstrip('/')}/*.txt)")
@@ -71,6 +75,48 @@ def read_sources(sources: tuple[str, ...], settings: Settings) -> tuple[list[Art
         except DigestError as exc:
             errors.append(str(exc))
     return articles, errors, single
+
+
+def read_url(spec: str, settings: Settings) -> list[Article]:
+    """A feed or page URL, through the shared dispatcher (feeds and pages are ingest.remote's)."""
+    try:
+        return read_source(spec, settings)
+    except ImportError as exc:  # ingest.remote is a separate module; tolerate its absence
+        if "digest.ingest" in str(exc) or (exc.name or "").startswith("digest.ingest"):
+            raise InputError(f"{spec}: reading URLs is not available in this installation") from None
+        raise
+
+
+def summarize_all(articles: list[Article], settings: Settings, points: int | None) -> tuple[list[dict], list[str]]:
+    """Summaries in input order; one article that fails is reported, the others go on."""
+    records: list[dict[str, Any]] = []
+    errors: list[str] = []
+    show_progress = len(articles) > 3 and sys.stderr.isatty()
+    progress = None
+    if show_progress:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        progress = Progress(console=Console(stderr=True), transient=True)
+        progress.start()
+        task = progress.add_task("summarizing", total=len(articles))
+    try:
+        for article in articles:
+            try:
+                summary = summarize_article(article, settings.summary, points=points)
+                records.append(summary_record(article, summary))
+            except DigestError as exc:
+                errors.append(f"{article.source}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one article must never sink the others
+                if len(articles) == 1:
+                    raise
+                errors.append(f"{article.source}: unexpected {type(exc).__name__}: {exc}")
+            if progress is not None:
+                progress.advance(task)
+    finally:
+        if progress is not None:
+            progress.stop()
+    return records, errors
 
 
 def print_human(record: dict[str, Any], out: IO[str]) -> None:
@@ -142,9 +188,10 @@ def run_jsonl(stream: IO[bytes], settings: Settings, points: int | None) -> tupl
 def summarize(app: AppContext, sources: tuple[str, ...], points: int | None, as_json: bool, jsonl: bool) -> None:
     """Summarize articles: title, lede, key points and the related stories they list.
 
-    SOURCE is a .txt, .md, .html or .json file, a quoted glob, or - for stdin. With one file,
-    --json prints one object; with several, a list (files that cannot be read are reported
-    on stderr, the others still printed, and the exit status is 1).
+    SOURCE is a .txt, .md, .html or .json file, a quoted glob, - for stdin, or an http(s)
+    URL. A folder is refused: name its files (digest summarize folder/*). With one file,
+    --json prints one object; with several, a list in the order given (files that cannot be
+    read are reported on stderr, the others still printed, and the exit status is 1).
     """
     settings = app.settings
     if jsonl:
@@ -168,10 +215,10 @@ def summarize(app: AppContext, sources: tuple[str, ...], points: int | None, as_
     articles, errors, single = read_sources(sources, settings)
     if single and errors:
         raise InputError(errors[0])
-    records = []
-    for article in articles:
-        summary = summarize_article(article, settings.summary, points=points)
-        records.append(summary_record(article, summary))
+    records, failed = summarize_all(articles, settings, points)
+    errors += failed
+    if single and failed and not records:
+        raise InputError(failed[0])
     if as_json:
         emit_json(records[0] if single and len(records) == 1 else records)
     else:
