@@ -522,8 +522,8 @@ def _drop_inside(u: _Unit, strict: bool) -> bool:
         return True
     if u.sentence_like or not strict:
         return False
-    if u.count > 1:
-        return True
+    if u.count > 1 or (u.words == 1 and not _TERMINAL.search(text)):
+        return True  # repeated lines and one-word labels ("News", "Politics") are furniture
     # A short line between two paragraphs is a subheading if it reads like one (starts with
     # a capital or a quote, has a few words); captions tend to be lower-case or end in a digit.
     first = _ENUMERATOR.sub("", text)[:1]
