@@ -17,7 +17,8 @@ evaluate.py): tokens are ``\\w+`` runs, 4-token shingles are counted as multiset
 page's TP/FP/FN are normalised to sum 1, precision and recall are averaged over pages and
 F1 is their harmonic mean. Per-page F1 is shown too.
 
-    python bench/clean_quality.py [FOLDER]   # default: ../shared/data/html-articles
+    python bench/clean_quality.py [FOLDER]   # default: ../shared/data/html-articles if present,
+                                             # else the 3 pages in tests/data/html-articles
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from inscriptis import get_text
 from digest.ingest.decode import decode_bytes
 from digest.ingest.scraped_text import clean_scraped_text
 
-DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "html-articles"
+ROOT = Path(__file__).resolve().parents[1]
+# The shared dev set next to the project, else the three pages copied into tests/data.
+CANDIDATES = (ROOT.parent / "shared" / "data" / "html-articles", ROOT / "tests" / "data" / "html-articles")
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
 
 TpFpFn = tuple[float, float, float]
@@ -154,4 +157,11 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
+    if len(sys.argv) > 1:
+        chosen = Path(sys.argv[1])
+    else:
+        chosen = next((c for c in CANDIDATES if (c / "ground-truth.json").is_file()), CANDIDATES[0])
+    if not (chosen / "ground-truth.json").is_file():
+        sys.exit(f"{chosen}: no ground-truth.json here (give a folder of *.html + ground-truth.json)")
+    print(f"pages from {chosen}")
+    main(chosen)
