@@ -118,3 +118,24 @@ def test_disabled_job_is_not_scheduled(tmp_path: Path) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such jobs folder"):
         load_jobs(tmp_path / "nope")
+
+
+def test_deployment_examples_run_the_scheduler_the_documented_way() -> None:
+    unit = (ROOT / "scheduled" / "digest.service").read_text()
+    directives = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.lstrip().startswith("#")
+    )
+    assert directives["Restart"] == "on-failure"
+    assert directives["WorkingDirectory"] and directives["EnvironmentFile"]
+    assert directives["ExecStart"].split()[1:3] == ["schedule", "run"]
+    assert directives["KillSignal"] == "SIGTERM"
+    cron_lines = [
+        line
+        for line in (ROOT / "scheduled" / "crontab.example").read_text().splitlines()
+        if line and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    assert any(
+        line.split()[:5] == ["0", "7", "*", "*", "1-5"] and "schedule run-once daily-digest" in line
+        for line in cron_lines
+    )
+    assert "CRON_TZ=" in (ROOT / "scheduled" / "crontab.example").read_text()
