@@ -6,15 +6,21 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from tests.support.feedserver import FixtureServer, Route, serve
 
 from digest.config import FetchSettings
 from digest.errors import FetchError
 from digest.ingest.fetch import HTML_TYPES, AddressRefused, Fetcher, resolve_checked
-from tests.support.feedserver import FixtureServer, Route, web  # noqa: F401
 
 ALLOW = FetchSettings(allow_private_addresses=True, timeout=1.0, max_bytes=2_000_000, max_redirects=3)
 DENY = FetchSettings(allow_private_addresses=False, timeout=1.0, max_bytes=2_000_000, max_redirects=3)
 SMALL = FetchSettings(allow_private_addresses=True, timeout=1.0, max_bytes=200_000)
+
+
+@pytest.fixture
+def web() -> Iterator[FixtureServer]:
+    with serve() as server:
+        yield server
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-import pytest
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAGES = DATA / "html-articles"
@@ -94,19 +93,15 @@ class FixtureServer:
                 if route is not None and route.chunked:
                     self.send_header("Connection", "close")
                     self.end_headers()
-                    try:
+                    with suppress(BrokenPipeError, ConnectionResetError):
                         for i in range(0, len(body), 65536):
                             self.wfile.write(body[i : i + 65536])
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
                     self.close_connection = True
                     return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
         class QuietServer(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:
@@ -116,7 +111,7 @@ class FixtureServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     def start(self) -> FixtureServer:
         self._thread.start()
@@ -143,8 +138,9 @@ class FixtureServer:
         return self.add(path, Route(body=body, content_type=content_type, **kw))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def web() -> Iterator[FixtureServer]:
+@contextmanager
+def serve() -> Iterator[FixtureServer]:
+    """A started server, stopped on exit (use it in a fixture: ``with serve() as s: yield s``)."""
     server = FixtureServer().start()
     try:
         yield server

@@ -10,6 +10,7 @@ Public API (stable; other stages rely on it):
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -64,7 +65,7 @@ def read_source(spec: Spec, settings: Settings) -> list[Article]:
         from digest.ingest import remote
 
         return remote.read_url(spec, settings)
-    if "://" in spec.split("/", 1)[0] + "/":
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", spec):
         raise InputError(f"{spec}: only http and https URLs can be fetched")
     return read_path(spec, settings)
 

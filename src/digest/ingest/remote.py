@@ -131,14 +131,12 @@ def fetch_feed(
             result.skipped_known = len(articles) - len(fresh)
             articles = fresh
         if fetch_full_text and articles:
-            articles = _with_full_text(articles, settings, f, result.warnings)
+            articles = with_full_text(articles, settings, f, result.warnings)
         result.articles = articles
     return result
 
 
-def _with_full_text(
-    articles: list[Article], settings: Settings, fetcher: Fetcher, warnings: list[str]
-) -> list[Article]:
+def with_full_text(articles: list[Article], settings: Settings, fetcher: Fetcher, warnings: list[str]) -> list[Article]:
     """Replace teasers with the linked pages' text; keep the teaser when a page cannot be used."""
 
     def one(article: Article) -> Article:
