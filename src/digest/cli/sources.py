@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from digest.cli.common import AppContext, emit_json, pass_app
+from digest.ingest.to_archive import SourceReport
 from digest.models import Article
 
 
@@ -61,6 +62,12 @@ def extract(app: AppContext, source: str, as_json: bool, max_items: int) -> None
             click.echo(f"  related: {rel.title}" + (f" <{rel.url}>" if rel.url else ""))
 
 
+def _failure(entry: SourceReport) -> str:
+    """``source: reason`` without naming the source twice when the reason already starts with it."""
+    error = entry.error or ""
+    return error if error.startswith(entry.source) else f"{entry.source}: {error}"
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @pass_app
@@ -69,7 +76,7 @@ def ingest(app: AppContext, as_json: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from digest.ingest.to_archive import SourceReport, ingest_sources
+    from digest.ingest.to_archive import ingest_sources
 
     settings = app.settings
     console = Console(stderr=True)
@@ -94,7 +101,7 @@ def ingest(app: AppContext, as_json: bool) -> None:
     else:
         for entry in report.sources:
             if entry.failed:
-                click.echo(f"failed  {entry.source}: {entry.error}")
+                click.echo(f"failed  {_failure(entry)}")
                 continue
             note = " (not modified)" if entry.not_modified else ""
             click.echo(f"ok      {entry.source}: {entry.new} new, {entry.known} already known{note}")
@@ -103,7 +110,7 @@ def ingest(app: AppContext, as_json: bool) -> None:
         click.echo(f"{report.new} new, {report.known} already known, {report.failed} failed")
     if not report.ok:
         first = next(s for s in report.sources if s.failed)
-        click.echo(f"error: all {len(report.sources)} sources failed; first: {first.source}: {first.error}", err=True)
+        click.echo(f"error: all {len(report.sources)} sources failed; first: {_failure(first)}", err=True)
         sys.exit(1)
 
 
