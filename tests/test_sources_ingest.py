@@ -176,7 +176,10 @@ def _ingest(cfg: Path, tmp_path: Path, *args: str, env: dict[str, str] | None = 
 
 def test_cli_ingest_json_report(web: FixtureServer, tmp_path: Path) -> None:
     good = web.feed("/rss2.xml", "rss2.xml")
-    srcs: list[dict[str, object]] = [{"type": "feed", "url": good, "name": "Harbour"}, {"type": "feed", "url": web.url("/x")}]
+    srcs: list[dict[str, object]] = [
+        {"type": "feed", "url": good, "name": "Harbour"},
+        {"type": "feed", "url": web.url("/x")},
+    ]
     cfg = write_config(tmp_path, srcs)
     code, out, _ = _ingest(cfg, tmp_path, "--json")
     data = json.loads(out)
