@@ -310,6 +310,19 @@ class Archive:
             return None
         return FeedState(row.url, row.etag, row.last_modified, row.content_hash, _utc(row.checked_at))
 
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        """Remembered states for many URLs in one query (an ingest run reads them all up front)."""
+        out: dict[str, FeedState] = {}
+        unique = list(dict.fromkeys(urls))
+        with self.engine.connect() as conn:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                for row in conn.execute(select(feed_state).where(feed_state.c.url.in_(chunk))):
+                    out[row.url] = FeedState(
+                        row.url, row.etag, row.last_modified, row.content_hash, _utc(row.checked_at)
+                    )
+        return out
+
     def save_feed_state(
         self, url: str, etag: str | None, last_modified: str | None, content_hash: str | None = None
     ) -> None:

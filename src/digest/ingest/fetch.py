@@ -260,6 +260,7 @@ class Fetcher:
         etag = resp.headers.get("etag")
         last_modified = resp.headers.get("last-modified")
         if resp.status_code == 304:
+            resp.read()  # no body, but reading it completes the exchange so the connection is reused
             return Response(url, current, 304, etag=etag, last_modified=last_modified)
         if not 200 <= resp.status_code < 300:
             raise FetchError(f"{url}: HTTP {resp.status_code} {resp.reason_phrase}".rstrip())

@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from digest.archive import Archive
+from digest.archive import Archive, FeedState
 from digest.config import Settings, SourceSettings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import describe, read_source
@@ -93,11 +93,12 @@ def _label(spec: SourceSettings) -> str:
     return describe(spec) if spec.name else (spec.url or spec.path or "source")
 
 
-def _one(spec: SourceSettings, settings: Settings, archive: Archive, fetcher: Fetcher) -> _Outcome:
+def _one(
+    spec: SourceSettings, settings: Settings, archive: Archive, fetcher: Fetcher, state: FeedState | None
+) -> _Outcome:
     if spec.type == "path":
         return _Outcome(articles=read_source(spec, settings))
     url = spec.url or ""
-    state = archive.feed_state(url)
     if spec.type == "feed":
         got = fetch_feed(
             url,
@@ -117,15 +118,15 @@ def _one(spec: SourceSettings, settings: Settings, archive: Archive, fetcher: Fe
             warnings=got.warnings,
             state=(url, got.etag, got.last_modified, got.body_hash or (state.content_hash if state else None)),
         )
-    # A page: conditional only when its article is archived (else a 304 would leave us with nothing).
-    archived = state is not None and archive.has_url(url)
+    # A page: its state is saved only after its article was stored (new or as a duplicate), so a
+    # remembered state means "archived": ask conditionally, and skip extraction if unchanged.
     page = fetch_page(
         url,
         settings,
         fetcher=fetcher,
-        etag=state.etag if archived and state else None,
-        last_modified=state.last_modified if archived and state else None,
-        previous_hash=state.content_hash if archived and state else None,
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        previous_hash=state.content_hash if state else None,
     )
     keep_hash = page.body_hash or (state.content_hash if state else None)
     out = _Outcome(state=(url, page.etag, page.last_modified, keep_hash))
@@ -155,14 +156,17 @@ def ingest_sources(
             Fetcher(settings.fetch) as fetcher,
             ThreadPoolExecutor(max_workers=max(1, min(settings.fetch.concurrency, len(specs)))) as pool,
         ):
+            states = arch.feed_states([s.url for s in specs if s.type != "path" and s.url])
             pending: dict[Future[_Outcome], int] = {
-                pool.submit(_one, spec, settings, arch, fetcher): i for i, spec in enumerate(specs)
+                pool.submit(_one, spec, settings, arch, fetcher, states.get(spec.url or "")): i
+                for i, spec in enumerate(specs)
             }
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    entry = report.sources[pending.pop(fut)]
-                    _record(entry, fut, arch)
+                    i = pending.pop(fut)
+                    entry = report.sources[i]
+                    _record(entry, fut, arch, states.get(specs[i].url or ""))
                     if progress:
                         progress(entry)
     finally:
@@ -171,11 +175,17 @@ def ingest_sources(
     return report
 
 
-def _record(entry: SourceReport, fut: Future[_Outcome], archive: Archive) -> None:
+def _record(entry: SourceReport, fut: Future[_Outcome], archive: Archive, before: FeedState | None) -> None:
     try:
         outcome = fut.result()
-        stored = archive.store(outcome.articles)
-        if outcome.state:
+        stored = archive.store(outcome.articles) if outcome.articles else []
+        unchanged = before is not None and outcome.state == (
+            before.url,
+            before.etag,
+            before.last_modified,
+            before.content_hash,
+        )
+        if outcome.state and not unchanged:
             archive.save_feed_state(*outcome.state)
     except DigestError as exc:
         entry.error = " ".join(str(exc).split())
