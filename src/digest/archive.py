@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, exists, func, insert, select, update
+from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
@@ -109,21 +109,18 @@ class Archive:
     # ------------------------------------------------------------ lookups
 
     def _match(self, conn: Any, canonical: str | None, digest: str | None, guid: str | None, source: str) -> int | None:
+        """One indexed query (SQLite ORs the three indexes): same URL, same feed GUID, or same text."""
+        conditions = []
         if canonical:
-            found = conn.execute(select(articles.c.id).where(articles.c.canonical_url == canonical)).scalar()
-            if found is not None:
-                return int(found)
+            conditions.append(articles.c.canonical_url == canonical)
         if guid:
-            found = conn.execute(
-                select(articles.c.id).where(articles.c.guid == guid, articles.c.source == source).limit(1)
-            ).scalar()
-            if found is not None:
-                return int(found)
+            conditions.append(and_(articles.c.guid == guid, articles.c.source == source))
         if digest:
-            found = conn.execute(select(articles.c.id).where(articles.c.content_hash == digest).limit(1)).scalar()
-            if found is not None:
-                return int(found)
-        return None
+            conditions.append(articles.c.content_hash == digest)
+        if not conditions:
+            return None
+        found = conn.execute(select(func.min(articles.c.id)).where(or_(*conditions))).scalar()
+        return None if found is None else int(found)
 
     def find(self, article: Article) -> int | None:
         """The id of the archived copy of this story, if any."""

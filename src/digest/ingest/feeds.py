@@ -14,19 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser
-
 from digest.errors import InputError
 from digest.ingest.web import fragment_to_text, paragraphs
 from digest.links import canonical_url
 from digest.models import Article
 
 log = logging.getLogger(__name__)
-
-
-# feedparser flags these as "bozo" though the XML parsed fine (a wrong declared charset or a
-# feed served as text/plain): not worth a warning.
-BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 @dataclass
@@ -55,12 +48,17 @@ def looks_like_feed(content: bytes) -> bool:
 
 def parse_feed(content: bytes, url: str, content_type: str | None = None, max_items: int | None = None) -> ParsedFeed:
     """Parse feed bytes; raise InputError only when nothing usable came out."""
+    import feedparser  # imported on first use: a run where no feed changed never needs it
+
+    # feedparser flags these as "bozo" though the XML parsed fine (a wrong declared charset or a
+    # feed served as text/plain): not worth a warning.
+    benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
     feed = parsed.get("feed", {})
     entries = list(parsed.get("entries", []))
     warning = None
-    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), BENIGN):
+    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), benign):
         reason = " ".join(str(parsed.get("bozo_exception", "malformed")).split()).replace("<unknown>:", "line ")
         if not entries:
             if not parsed.get("version"):
