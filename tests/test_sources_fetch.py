@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from tests.support.feedserver import FixtureServer, Route, serve
@@ -180,3 +181,46 @@ def test_connection_refused_is_one_line(fetcher: Fetcher) -> None:
     url = f"http://127.0.0.1:{free_port()}/feed"
     with pytest.raises(FetchError, match=r"^http://127\.0\.0\.1:\d+/feed: cannot connect"):
         fetcher.get(url)
+
+
+def test_https_keeps_hostname_verification_while_pinning_the_checked_address(tmp_path: Path) -> None:
+    """We connect to the address we checked, yet TLS still verifies the certificate for the host name."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = b"<html><body><p>secure</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    httpd.socket = server_ctx.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    port = httpd.server_address[1]
+    try:
+        client_ctx = ssl.create_default_context()
+        ca.configure_trust(client_ctx)
+        with Fetcher(ALLOW, ssl_context=client_ctx) as f:
+            assert f.get(f"https://localhost:{port}/").content.endswith(b"</html>")
+            # the certificate names "localhost", not the bare address: verification must fail
+            with pytest.raises(FetchError, match="cannot connect"):
+                f.get(f"https://127.0.0.1:{port}/")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

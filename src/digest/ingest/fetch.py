@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -179,10 +180,11 @@ def check_scheme(url: str, original: str | None = None) -> None:
 class Fetcher:
     """One pooled, guarded HTTP client; thread-safe, so one per ingest run or collect."""
 
-    def __init__(self, settings: FetchSettings) -> None:
+    def __init__(self, settings: FetchSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+        """``ssl_context``: certificate authorities other than the system's (tests, private CAs)."""
         self.settings = settings
         limits = httpx.Limits(max_connections=max(4, settings.concurrency * 2), max_keepalive_connections=32)
-        transport = httpx.HTTPTransport(limits=limits, retries=0)
+        transport = httpx.HTTPTransport(limits=limits, retries=0, verify=ssl_context or True)
         pool = getattr(transport, "_pool", None)
         if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover - httpx internals moved
             raise RuntimeError("httpx transport has no network backend hook: cannot guard addresses")
