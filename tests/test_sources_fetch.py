@@ -102,6 +102,12 @@ def test_non_http_schemes_refused(url: str, fetcher: Fetcher) -> None:
         fetcher.get(url)
 
 
+@pytest.mark.parametrize("url", ["http://[::1/", "http://example.com:99999/", "http:///nohost"])
+def test_malformed_urls_are_one_line_errors(url: str, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchError, match=r"not a valid URL"):
+        fetcher.get(url)
+
+
 def test_redirect_to_other_scheme_refused(web: FixtureServer, fetcher: Fetcher) -> None:
     url = web.add("/r", Route(status=302, location="file:///etc/passwd"))
     with pytest.raises(FetchError, match=r"redirect to a file URL"):

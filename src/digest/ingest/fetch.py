@@ -166,8 +166,12 @@ class Response:
 
 
 def check_scheme(url: str, original: str | None = None) -> None:
-    parts = urlsplit(url)
     where = original or url
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise FetchError(f"{where}: not a valid URL ({exc})") from None
     if parts.scheme.lower() not in {"http", "https"}:
         shown = parts.scheme or "no scheme"
         if original and original != url:
