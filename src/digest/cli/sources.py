@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from digest.cli.common import AppContext, emit_json, pass_app
-from digest.ingest.to_archive import SourceReport
 from digest.models import Article
+
+if TYPE_CHECKING:
+    from digest.ingest.to_archive import SourceReport
 
 
 def article_record(article: Article) -> dict[str, Any]:
