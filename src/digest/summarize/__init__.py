@@ -1,0 +1,95 @@
+"""Lede + key points for one article, offline, on sumy with our own sentence tokenizer.
+
+Stable API (other stages and scripts call these):
+
+- ``summarize(article, settings=None, points=None) -> Summary``
+- ``summarize_text(text, title=None, settings=None, points=None, language=None) -> Summary``
+
+The lede is the article's opening sentence as written (minus a leading "(CNN) --" style
+source tag), or the first real sentence when the opening is chrome. Key points are chosen
+by `digest.summarize.select` (sumy centrality + position + length, redundancy removed) and
+returned in document order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digest.config import SummarySettings
+from digest.errors import InputError
+from digest.models import Article, Summary
+from digest.summarize.chrome import strip_source_tag
+from digest.summarize.language import Language, resolve_language
+from digest.summarize.select import Weights, choose_lede, choose_points
+from digest.summarize.sentences import Sentence, clean_text, split_sentences
+
+__all__ = ["Analysis", "analyze", "summarize", "summarize_text"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the summary was made from; useful for debugging and benchmarks."""
+
+    summary: Summary
+    sentences: list[Sentence]
+    language: Language
+    lede_index: int | None
+    point_indices: list[int]
+
+
+def weights_from(settings: SummarySettings) -> Weights:
+    return Weights(
+        position_weight=settings.position_weight,
+        redundancy=settings.redundancy,
+        max_sentences=settings.max_sentences,
+    )
+
+
+def analyze(
+    text: str,
+    title: str | None = None,
+    settings: SummarySettings | None = None,
+    points: int | None = None,
+    language: str | None = None,
+) -> Analysis:
+    """Summarize and also return the sentences, language and chosen indices."""
+    settings = settings or SummarySettings()
+    n_points = settings.points if points is None else points
+    if n_points < 0:
+        raise ValueError(f"points must be >= 0, got {n_points}")
+    cleaned = clean_text(text or "")
+    requested = language or (settings.language if settings.language != "auto" else None)
+    lang = resolve_language(cleaned, requested=requested)
+    sentences = split_sentences(cleaned, lang.pysbd_code)
+    title = (title or "").strip() or None
+    if not sentences:
+        if title:
+            return Analysis(Summary(lede=title, key_points=[], language=lang.code), [], lang, None, [])
+        raise InputError("nothing to summarize: the article has no text and no title")
+    lede = choose_lede(sentences, title)
+    assert lede is not None  # sentences is non-empty
+    chosen = choose_points(sentences, lede, n_points, lang, settings.algorithm, weights_from(settings))
+    summary = Summary(
+        lede=strip_source_tag(sentences[lede].text),
+        key_points=[sentences[i].text for i in chosen],
+        language=lang.code,
+    )
+    return Analysis(summary, sentences, lang, lede, chosen)
+
+
+def summarize_text(
+    text: str,
+    title: str | None = None,
+    settings: SummarySettings | None = None,
+    points: int | None = None,
+    language: str | None = None,
+) -> Summary:
+    """Summary of plain text; ``language`` (ISO code) overrides detection."""
+    return analyze(text, title, settings, points, language).summary
+
+
+def summarize(article: Article, settings: SummarySettings | None = None, points: int | None = None) -> Summary:
+    """Summary of an ingested article; its metadata language is used when the config says auto."""
+    settings = settings or SummarySettings()
+    language = settings.language if settings.language != "auto" else article.language
+    return summarize_text(article.text, article.title, settings, points, language)
