@@ -70,7 +70,7 @@ PYSBD_LANGUAGES = frozenset(
 
 # Below this probability the detector's guess is not trusted (short or mixed text).
 MIN_CONFIDENCE = 0.6
-DETECT_CHARS = 4000
+DETECT_CHARS = 2000
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ import pysbd
 _SPACE_LIKE = str.maketrans({"\t": " ", "\x0b": "\n", "\x0c": "\n", "\u2028": "\n", "\u2029": "\n\n", "\xa0": " "})
 # Invisible format characters that split words or confuse pysbd.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Unicode category Cc is exactly U+0000-001F and U+007F-009F; keep only the line feed.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SPACES = re.compile(r"[ \t]+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -28,9 +30,7 @@ def clean_text(text: str) -> str:
     """NFC text with Windows/Mac line ends unified and control characters removed."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _INVISIBLE.sub("", text.translate(_SPACE_LIKE))
-    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
-        text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
-    return text
+    return _CONTROL.sub("", text)
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -47,6 +47,38 @@ def split_paragraphs(text: str) -> list[str]:
     return [p for p in paragraphs if p]
 
 
+# A paragraph longer than this is cut at unambiguous sentence ends before pysbd sees it:
+# pysbd rescans the whole input once per abbreviation it finds (quadratic on long text).
+CHUNK_CHARS = 1200
+# "word. Next": a period after a 4+ letter word, then space and a word or quote. Words in
+# pysbd's abbreviation list for the language ("Corp.", "Calif.", "Sept.") never qualify.
+_SAFE_END = re.compile(r"(?<![.\w])([^\W\d_]{4,})[.!?](?=\s+[\"'‘“(]?\w)")
+
+
+@functools.lru_cache(maxsize=16)
+def _abbreviations(language: str) -> frozenset[str]:
+    from pysbd.languages import Language as PysbdLanguage
+
+    module = PysbdLanguage.get_language_code(language)
+    return frozenset(a.lower() for a in module.Abbreviation.ABBREVIATIONS)
+
+
+def _chunks(paragraph: str, language: str) -> list[str]:
+    """``paragraph`` cut into ~CHUNK_CHARS pieces at safe sentence ends (whole if short)."""
+    if len(paragraph) <= CHUNK_CHARS:
+        return [paragraph]
+    abbreviations = _abbreviations(language)
+    pieces: list[str] = []
+    start = 0
+    for match in _SAFE_END.finditer(paragraph):
+        end = match.end()
+        if end - start >= CHUNK_CHARS and match.group(1).lower() not in abbreviations:
+            pieces.append(paragraph[start:end])
+            start = end
+    pieces.append(paragraph[start:])
+    return [p for p in pieces if p.strip()]
+
+
 @functools.lru_cache(maxsize=16)
 def _segmenter(language: str) -> pysbd.Segmenter:
     # Building a Segmenter compiles its rule set: do it once per language.
@@ -54,12 +86,38 @@ def _segmenter(language: str) -> pysbd.Segmenter:
 
 
 def segment(paragraph: str, language: str = "en") -> list[str]:
-    """Sentences of one paragraph (pysbd); never raises on odd input."""
+    """Sentences of one paragraph; long paragraphs go to pysbd in safe chunks."""
+    return [sentence for chunk in _chunks(paragraph, language) for sentence in _pysbd(chunk, language)]
+
+
+def _pysbd(paragraph: str, language: str) -> list[str]:
+    """Sentences of one paragraph (pysbd rules); never raises on odd input.
+
+    pysbd's own `Segmenter.segment` maps each sentence back onto the input with one fresh
+    regex per sentence, each scanning the text from its start: quadratic in length, and the
+    unique patterns flush Python's regex cache (measured: pysbd took twice as long). We run
+    its rule processor and find each sentence with a plain forward string search instead.
+    """
     try:
-        parts = _segmenter(language).segment(paragraph)
+        processed = _segmenter(language).processor(paragraph).process()
     except Exception:  # pysbd has crashed on odd input before; a paragraph is still a sentence
-        parts = [paragraph]
-    return [s for s in (p.strip() for p in parts) if s]
+        return [paragraph.strip()] if paragraph.strip() else []
+    sentences = [t for t in (str(raw).strip() for raw in processed) if t]
+    out: list[str] = []
+    pos = 0
+    for sentence in sentences:
+        found = paragraph.find(sentence, pos)
+        if found < 0:  # pysbd changed the text: trust its sentences as they are
+            return sentences
+        gap = paragraph[pos:found].strip()
+        if gap:  # text pysbd skipped; keep it rather than lose words
+            out.append(gap)
+        out.append(sentence)
+        pos = found + len(sentence)
+    tail = paragraph[pos:].strip()
+    if tail:
+        out.append(tail)
+    return out
 
 
 def words(sentence: str) -> tuple[str, ...]:
