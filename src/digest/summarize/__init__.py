@@ -35,6 +35,7 @@ class Analysis:
     language: Language
     lede_index: int | None
     point_indices: list[int]
+    ranked: int = 0  # sentences the sumy ranker saw; bounded by max_sentences
 
 
 def weights_from(settings: SummarySettings) -> Weights:
@@ -67,14 +68,17 @@ def analyze(
             return Analysis(Summary(lede=title, key_points=[], language=lang.code), [], lang, None, [])
         raise InputError("nothing to summarize: the article has no text and no title")
     lede = choose_lede(sentences, title)
-    assert lede is not None  # sentences is non-empty
+    if lede is None:  # only bylines, captions and labels: the headline says more
+        if title:
+            return Analysis(Summary(lede=title, key_points=[], language=lang.code), sentences, lang, None, [])
+        lede = 0
     chosen = choose_points(sentences, lede, n_points, lang, settings.algorithm, weights_from(settings))
     summary = Summary(
         lede=strip_source_tag(sentences[lede].text),
-        key_points=[sentences[i].text for i in chosen],
+        key_points=[sentences[i].text for i in chosen.indices],
         language=lang.code,
     )
-    return Analysis(summary, sentences, lang, lede, chosen)
+    return Analysis(summary, sentences, lang, lede, chosen.indices, chosen.ranked)
 
 
 def summarize_text(

@@ -27,34 +27,11 @@ _DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’-]{1,30}(?:,\s*[A-Z][\w .'’-]{1,25
 _LEADING_JUNK = re.compile(r"^[\s|•·*.:;,–—-]+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]»]*$")
 
-_BYLINE_WORDS = frozenset(
-    [
-        "by",
-        "and",
-        "for",
-        "the",
-        "of",
-        "in",
-        "at",
-        "from",
-        "with",
-        "reporter",
-        "reporters",
-        "correspondent",
-        "correspondents",
-        "editor",
-        "staff",
-        "writer",
-        "writers",
-        "contributor",
-        "news",
-        "agency",
-        "agencies",
-        "mail",
-        "online",
-        "daily",
-    ]
+_BYLINE_TEXT = (
+    "by and for the of in at from with reporter reporters correspondent correspondents editor "
+    "staff writer writers contributor news agency agencies mail online daily"
 )
+_BYLINE_WORDS = frozenset(_BYLINE_TEXT.split())
 _TIMESTAMP = re.compile(
     r"\b(?:updated|published|posted|last (?:updated|modified)|created|modified)\b\s*:?.{0,40}?"
     r"(?:\d{1,2}[:.]\d{2}|\b\d{4}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
@@ -68,6 +45,15 @@ _CREDIT = re.compile(
     r"share this (?:article|story)|follow (?:us|@)|all rights reserved)",
     re.IGNORECASE,
 )
+
+# Tokens of a bare date/time stamp: "11:33 EST, 19 June 2013", "Monday 4 March".
+_STAMP_TEXT = (
+    "am pm a m p est edt cst cdt pst pdt gmt bst utc cet cest ist et pt ct "
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
+    "august september october november december mon tue wed thu fri sat sun monday tuesday "
+    "wednesday thursday friday saturday sunday st nd rd th updated published posted last"
+)
+_STAMP_TOKENS = frozenset(_STAMP_TEXT.split())
 
 MIN_LEDE_WORDS = 5
 
@@ -83,8 +69,9 @@ def strip_source_tag(sentence: str) -> str:
     # Only keep the stripped form when a sentence is left; "(AP)" alone is not one.
     if len(words(stripped)) < 3:
         return _LEADING_JUNK.sub("", sentence).strip()
-    if stripped != sentence.strip() and any(ch.isupper() for ch in sentence):
-        stripped = stripped[:1].upper() + stripped[1:]
+    removed = sentence[: max(len(sentence) - len(stripped), 0)]
+    if stripped != sentence.strip() and any(ch.isupper() for ch in removed):
+        stripped = stripped[:1].upper() + stripped[1:]  # "(CNN) -- the ..." in mixed-case text
     return stripped
 
 
@@ -115,7 +102,10 @@ def is_chrome(sentence: str, *, all_caps_text: bool = False) -> bool:
         return True
     if is_byline(text) or _CREDIT.search(text):
         return True
-    if _TIMESTAMP.search(text) and len(words(text)) <= 12:
+    tokens = words(text)
+    if _TIMESTAMP.search(text) and len(tokens) <= 12:
+        return True
+    if all(t.isdigit() or t.lower() in _STAMP_TOKENS for t in tokens):
         return True
     if not all_caps_text and is_label(text):
         return True

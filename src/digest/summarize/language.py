@@ -40,33 +40,7 @@ SUMY_LANGUAGES: dict[str, str] = {
 }
 
 # pysbd 0.3.4 rule sets (pysbd.languages.LANGUAGE_CODES).
-PYSBD_LANGUAGES = frozenset(
-    [
-        "am",
-        "ar",
-        "bg",
-        "da",
-        "de",
-        "el",
-        "en",
-        "es",
-        "fa",
-        "fr",
-        "hi",
-        "hy",
-        "it",
-        "ja",
-        "kk",
-        "mr",
-        "my",
-        "nl",
-        "pl",
-        "ru",
-        "sk",
-        "ur",
-        "zh",
-    ]
-)
+PYSBD_LANGUAGES = frozenset("am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split())  # noqa: SIM905
 
 # Below this probability the detector's guess is not trusted (short or mixed text).
 MIN_CONFIDENCE = 0.6

@@ -55,6 +55,24 @@ class FastLexRankSummarizer(LexRankSummarizer):
         return matrix / degrees[:, None]
 
     @staticmethod
+    def power_method(matrix, epsilon, max_iterations: int = 1000):  # noqa: ANN001, ANN205
+        """sumy's power iteration, with an iteration cap: its own loop has no bound."""
+        transposed = matrix.T
+        n = len(matrix)
+        p_vector = np.full(n, 1.0 / n)
+        for _ in range(max_iterations):
+            next_p = transposed @ p_vector
+            norm = np.linalg.norm(next_p)
+            if not norm > 0:  # no sentence is similar to any other: all equally central
+                return np.full(n, 1.0 / n)
+            next_p /= norm
+            delta = np.linalg.norm(next_p - p_vector)
+            p_vector = next_p
+            if delta <= epsilon:
+                break
+        return p_vector
+
+    @staticmethod
     def _compute_idf(sentences):  # noqa: ANN001, ANN205
         # sumy scans every sentence for every term (O(n² · words)); count once instead.
         n = len(sentences)
@@ -139,6 +157,7 @@ def rate_sentences(sentences: Sequence[str], language: Language, algorithm: str 
             captured[str(info.sentence)] = float(info.rating)
         return infos
 
-    with _BLAS.limit(limits=1):
+    with _BLAS.limit(limits=1), np.errstate(all="ignore"):
         summarizer(document, keep_all)
-    return [captured.get(str(SumySentence(s, tokenizer)), 0.0) for s in sentences]
+    ratings = (captured.get(str(SumySentence(s, tokenizer)), 0.0) for s in sentences)
+    return [r if math.isfinite(r) else 0.0 for r in ratings]

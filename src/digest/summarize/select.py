@@ -30,6 +30,14 @@ _QUOTE_CHARS = "\"'“”‘’«»"
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Chosen key points (sentence indices, document order) and how many were ranked."""
+
+    indices: list[int]
+    ranked: int  # sentences the sumy ranker saw (lede included), <= max_sentences
+
+
+@dataclass(frozen=True)
 class Weights:
     """Knobs of the hybrid score; defaults come from SummarySettings."""
 
@@ -93,7 +101,7 @@ def choose_lede(sentences: Sequence[Sentence], title: str | None = None) -> int 
     for s in sentences:
         if not is_chrome(s.text, all_caps_text=all_caps):
             return s.index
-    return sentences[0].index
+    return None  # nothing but chrome
 
 
 def choose_points(
@@ -103,10 +111,10 @@ def choose_points(
     language: Language,
     algorithm: str = "hybrid",
     weights: Weights = Weights(),  # noqa: B008 - frozen, never mutated
-) -> list[int]:
-    """Indices of up to ``points`` key sentences other than the lede, in document order."""
+) -> Selection:
+    """Up to ``points`` key sentences other than the lede, in document order."""
     if points <= 0:
-        return []
+        return Selection([], 0)
     all_caps = _mostly_upper(" ".join(s.text for s in sentences[:20]))
     lede_text = sentences[lede].text
     seen = {_normalize(lede_text)}
@@ -123,7 +131,7 @@ def choose_points(
         if len(candidates) >= weights.max_sentences - 1:
             break  # the O(n²) rankers see a bounded document; news puts its substance early
     if not candidates:
-        return []
+        return Selection([], 0)
 
     texts = [sentences[lede].text, *(s.text for s in candidates)]
     centrality = _centrality(texts, language, algorithm)[1:]
@@ -145,7 +153,7 @@ def choose_points(
             continue
         chosen.append(candidates[k])
         taken.append(cw)
-    return sorted(s.index for s in chosen)
+    return Selection(sorted(s.index for s in chosen), len(texts))
 
 
 def _centrality(texts: list[str], language: Language, algorithm: str) -> list[float]:

@@ -23,6 +23,9 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SPACES = re.compile(r"[ \t]+")
+# A line this short, or one ending a sentence, is never a hard-wrapped piece of prose.
+SHORT_LINE = 40
+_LINE_END = re.compile(r"[.!?…:][\"'’”)\]»]*$")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -36,15 +39,23 @@ def clean_text(text: str) -> str:
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs of cleaned text.
 
-    With blank lines present, blank lines separate paragraphs and single line breaks are
-    hard wraps; without any, every line is a paragraph (the shape of scraped text).
+    Blank lines always separate paragraphs. Inside a block, a line break is a hard wrap
+    (joined with a space) unless the line before it ends a sentence or is short: a byline,
+    a caption, a heading or a label standing on its own line.
     """
-    text = text.strip()
-    if not text:
-        return []
-    blocks = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
-    paragraphs = (_SPACES.sub(" ", " ".join(line.strip() for line in block.split("\n"))).strip() for block in blocks)
-    return [p for p in paragraphs if p]
+    paragraphs: list[str] = []
+    for block in _BLANK_LINE.split(text.strip()):
+        current: list[str] = []
+        for line in (_SPACES.sub(" ", raw).strip() for raw in block.split("\n")):
+            if not line:
+                continue
+            current.append(line)
+            if len(line) < SHORT_LINE or _LINE_END.search(line):
+                paragraphs.append(" ".join(current))
+                current = []
+        if current:
+            paragraphs.append(" ".join(current))
+    return paragraphs
 
 
 # A paragraph longer than this is cut at unambiguous sentence ends before pysbd sees it:
