@@ -25,13 +25,17 @@ from digest.summarize.sentences import Sentence, clean_text, split_sentences
 
 __all__ = ["Analysis", "analyze", "summarize", "summarize_text"]
 
+# Extra sentences split beyond max_sentences, for chrome, fragments and duplicates that
+# the candidate filter drops before ranking.
+SPLIT_MARGIN = 30
+
 
 @dataclass(frozen=True)
 class Analysis:
     """What the summary was made from; useful for debugging and benchmarks."""
 
     summary: Summary
-    sentences: list[Sentence]
+    sentences: list[Sentence]  # as split; stops a little past max_sentences on long text
     language: Language
     lede_index: int | None
     point_indices: list[int]
@@ -61,7 +65,8 @@ def analyze(
     cleaned = clean_text(text or "")
     requested = language or (settings.language if settings.language != "auto" else None)
     lang = resolve_language(cleaned, requested=requested)
-    sentences = split_sentences(cleaned, lang.pysbd_code)
+    # Sentences past what the rankers may see are never candidates: do not split them.
+    sentences = split_sentences(cleaned, lang.pysbd_code, limit=settings.max_sentences + SPLIT_MARGIN)
     title = (title or "").strip() or None
     if not sentences:
         if title:

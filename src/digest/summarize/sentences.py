@@ -145,12 +145,20 @@ class Sentence:
     paragraph: int  # index of its paragraph
 
 
-def split_sentences(text: str, language: str = "en") -> list[Sentence]:
-    """Every sentence of ``text`` in order; ``language`` is a pysbd code."""
+def split_sentences(text: str, language: str = "en", limit: int | None = None) -> list[Sentence]:
+    """Every sentence of ``text`` in order; ``language`` is a pysbd code.
+
+    With ``limit``, splitting stops once that many sentences are found (at the end of the
+    chunk that reaches it): pysbd is the costliest step, and sentences the rankers will
+    never see need not be split at all.
+    """
     out: list[Sentence] = []
     for p_index, paragraph in enumerate(split_paragraphs(clean_text(text))):
-        for sentence in segment(paragraph, language):
-            out.append(Sentence(sentence, len(out), p_index))
+        for chunk in _chunks(paragraph, language):
+            for sentence in _pysbd(chunk, language):
+                out.append(Sentence(sentence, len(out), p_index))
+            if limit is not None and len(out) >= limit:
+                return out
     return out
 
 
