@@ -61,6 +61,8 @@ def split_paragraphs(text: str) -> list[str]:
 # A paragraph longer than this is cut at unambiguous sentence ends before pysbd sees it:
 # pysbd rescans the whole input once per abbreviation it finds (quadratic on long text).
 CHUNK_CHARS = 1200
+# Longer than this, a pysbd "sentence" is checked for sentences glued together.
+LONG_SENTENCE_WORDS = 60
 # "word. Next": a period after a 4+ letter word, then space and a word or quote. Words in
 # pysbd's abbreviation list for the language ("Corp.", "Calif.", "Sept.") never qualify.
 _SAFE_END = re.compile(r"(?<![.\w])([^\W\d_]{4,})[.!?](?=\s+[\"'‘“(]?\w)")
@@ -74,20 +76,33 @@ def _abbreviations(language: str) -> frozenset[str]:
     return frozenset(a.lower() for a in module.Abbreviation.ABBREVIATIONS)
 
 
+def _cut_at_safe_ends(text: str, language: str, min_chars: int) -> list[str]:
+    """``text`` cut after unambiguous sentence ends, each piece at least ``min_chars`` long."""
+    abbreviations = _abbreviations(language)
+    pieces: list[str] = []
+    start = 0
+    for match in _SAFE_END.finditer(text):
+        end = match.end()
+        if end - start >= min_chars and match.group(1).lower() not in abbreviations:
+            pieces.append(text[start:end].strip())
+            start = end
+    pieces.append(text[start:].strip())
+    return [p for p in pieces if p]
+
+
 def _chunks(paragraph: str, language: str) -> list[str]:
     """``paragraph`` cut into ~CHUNK_CHARS pieces at safe sentence ends (whole if short)."""
     if len(paragraph) <= CHUNK_CHARS:
         return [paragraph]
-    abbreviations = _abbreviations(language)
-    pieces: list[str] = []
-    start = 0
-    for match in _SAFE_END.finditer(paragraph):
-        end = match.end()
-        if end - start >= CHUNK_CHARS and match.group(1).lower() not in abbreviations:
-            pieces.append(paragraph[start:end])
-            start = end
-    pieces.append(paragraph[start:])
-    return [p for p in pieces if p.strip()]
+    return _cut_at_safe_ends(paragraph, language, CHUNK_CHARS)
+
+
+def _unglue(sentence: str, language: str) -> list[str]:
+    """A run-on "sentence" pysbd glued together (it keeps text between quote marks whole,
+    and a stray quote can swallow a paragraph) is cut at its unambiguous sentence ends."""
+    if len(words(sentence)) <= LONG_SENTENCE_WORDS:
+        return [sentence]
+    return _cut_at_safe_ends(sentence, language, 1)
 
 
 @functools.lru_cache(maxsize=16)
@@ -98,7 +113,12 @@ def _segmenter(language: str) -> pysbd.Segmenter:
 
 def segment(paragraph: str, language: str = "en") -> list[str]:
     """Sentences of one paragraph; long paragraphs go to pysbd in safe chunks."""
-    return [sentence for chunk in _chunks(paragraph, language) for sentence in _pysbd(chunk, language)]
+    return [
+        s
+        for chunk in _chunks(paragraph, language)
+        for glued in _pysbd(chunk, language)
+        for s in _unglue(glued, language)
+    ]
 
 
 def _pysbd(paragraph: str, language: str) -> list[str]:
@@ -155,8 +175,9 @@ def split_sentences(text: str, language: str = "en", limit: int | None = None) -
     out: list[Sentence] = []
     for p_index, paragraph in enumerate(split_paragraphs(clean_text(text))):
         for chunk in _chunks(paragraph, language):
-            for sentence in _pysbd(chunk, language):
-                out.append(Sentence(sentence, len(out), p_index))
+            for glued in _pysbd(chunk, language):
+                for sentence in _unglue(glued, language):
+                    out.append(Sentence(sentence, len(out), p_index))
             if limit is not None and len(out) >= limit:
                 return out
     return out
