@@ -91,8 +91,8 @@ def is_byline(sentence: str) -> bool:
 
 def is_label(sentence: str) -> bool:
     """An ALL-CAPS label ("BREAKING NEWS", "MORE FROM CNN") in mixed-case text."""
-    letters = [ch for ch in sentence if ch.isalpha()]
-    return len(letters) >= 3 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+    letters = sum(map(str.isalpha, sentence))
+    return letters >= 3 and sum(map(str.isupper, sentence)) / letters > 0.8
 
 
 def is_chrome(sentence: str, *, all_caps_text: bool = False) -> bool:

@@ -123,8 +123,13 @@ def cached_stemmer(language: Language) -> Callable[[str], str]:
     return functools.lru_cache(maxsize=100_000)(language.stemmer)
 
 
+@functools.lru_cache(maxsize=64)
 def make_summarizer(algorithm: str, language: Language, *, fast: bool = True):  # noqa: ANN201
-    """A configured sumy summarizer; ``fast=False`` gives sumy's own LexRank/TextRank."""
+    """A configured sumy summarizer; ``fast=False`` gives sumy's own LexRank/TextRank.
+
+    Cached: sumy re-normalizes the whole stop-word list on every assignment, and its
+    summarizers keep no state between calls.
+    """
     cls = SUMMARIZERS[algorithm]
     if not fast:
         cls = {"lexrank": LexRankSummarizer, "textrank": TextRankSummarizer}.get(algorithm, cls)
