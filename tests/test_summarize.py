@@ -16,7 +16,7 @@ from digest.config import SummarySettings
 from digest.errors import InputError
 from digest.models import Article
 from digest.summarize import SPLIT_MARGIN, analyze, summarize, summarize_text
-from digest.summarize.sentences import split_sentences
+from digest.summarize.sentences import MAX_CHUNK_CHARS, split_sentences
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -297,3 +297,13 @@ def test_no_nltk_data_is_touched(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script], input=STORY, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_huge_unpunctuated_text_is_bounded_and_gives_a_short_lede() -> None:
+    wall = "lorem ipsum dolor sit amet " * 200_000  # 5.4 MB, not one sentence end
+    analysis = analyze(wall)
+    assert len(analysis.sentences) <= SummarySettings().max_sentences + SPLIT_MARGIN
+    assert all(len(s.text) <= MAX_CHUNK_CHARS for s in analysis.sentences)
+    assert len(analysis.summary.lede) <= 310 and analysis.summary.lede.endswith("…")
+    assert analysis.summary.key_points == []
+    assert summarize_text(wall, title="Lorem ipsum").lede == "Lorem ipsum"

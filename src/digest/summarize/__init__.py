@@ -28,6 +28,11 @@ __all__ = ["Analysis", "analyze", "summarize", "summarize_text"]
 # Extra sentences split beyond max_sentences, for chrome, fragments and duplicates that
 # the candidate filter drops before ranking.
 SPLIT_MARGIN = 30
+# Only this much text per sentence that may be ranked is read: news sentences are far
+# shorter, so this bounds the work on a 10 MB "article" without changing real ones.
+SCAN_CHARS_PER_SENTENCE = 2000
+# Without title or sentence, the opening text is shortened to this for a lede.
+FALLBACK_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,12 @@ def analyze(
     n_points = settings.points if points is None else points
     if n_points < 0:
         raise ValueError(f"points must be >= 0, got {n_points}")
-    cleaned = clean_text(text or "")
+    limit = settings.max_sentences + SPLIT_MARGIN
+    cleaned = clean_text((text or "")[: limit * SCAN_CHARS_PER_SENTENCE])
     requested = language or (settings.language if settings.language != "auto" else None)
     lang = resolve_language(cleaned, requested=requested)
     # Sentences past what the rankers may see are never candidates: do not split them.
-    sentences = split_sentences(cleaned, lang.pysbd_code, limit=settings.max_sentences + SPLIT_MARGIN)
+    sentences = split_sentences(cleaned, lang.pysbd_code, limit=limit)
     title = (title or "").strip() or None
     if not sentences:
         if title:
@@ -76,7 +82,9 @@ def analyze(
     if lede is None:  # only bylines, captions and labels: the headline says more
         if title:
             return Analysis(Summary(lede=title, key_points=[], language=lang.code), sentences, lang, None, [])
-        lede = 0
+        first = sentences[0].text
+        shortened = first if len(first) <= FALLBACK_CHARS else first[:FALLBACK_CHARS].rsplit(" ", 1)[0] + " …"
+        return Analysis(Summary(lede=shortened, key_points=[], language=lang.code), sentences, lang, None, [])
     chosen = choose_points(sentences, lede, n_points, lang, settings.algorithm, weights_from(settings))
     summary = Summary(
         lede=strip_source_tag(sentences[lede].text),

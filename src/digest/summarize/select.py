@@ -25,6 +25,8 @@ from digest.summarize.language import Language
 from digest.summarize.rank import cached_stemmer, rate_sentences
 from digest.summarize.sentences import Sentence, words
 
+# A lede of last resort (no real sentence anywhere) must still read as one line.
+MAX_FALLBACK_WORDS = 60
 _QUESTION = re.compile(r"\?[\"'’”)\]»]*$")
 _QUOTE_CHARS = "\"'“”‘’«»"
 
@@ -100,8 +102,8 @@ def choose_lede(sentences: Sequence[Sentence], title: str | None = None) -> int 
             return s.index
     for s in sentences:
         if not is_chrome(s.text, all_caps_text=all_caps):
-            return s.index
-    return None  # nothing but chrome
+            return s.index if len(words(s.text)) <= MAX_FALLBACK_WORDS else None
+    return None  # nothing but chrome or unpunctuated walls of text
 
 
 def choose_points(

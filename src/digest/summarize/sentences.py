@@ -61,6 +61,7 @@ def split_paragraphs(text: str) -> list[str]:
 # A paragraph longer than this is cut at unambiguous sentence ends before pysbd sees it:
 # pysbd rescans the whole input once per abbreviation it finds (quadratic on long text).
 CHUNK_CHARS = 1200
+MAX_CHUNK_CHARS = 4 * CHUNK_CHARS
 # Longer than this, a pysbd "sentence" is checked for sentences glued together.
 LONG_SENTENCE_WORDS = 60
 # "word. Next": a period after a 4+ letter word, then space and a word or quote. Words in
@@ -91,10 +92,23 @@ def _cut_at_safe_ends(text: str, language: str, min_chars: int) -> list[str]:
 
 
 def _chunks(paragraph: str, language: str) -> list[str]:
-    """``paragraph`` cut into ~CHUNK_CHARS pieces at safe sentence ends (whole if short)."""
+    """``paragraph`` cut into ~CHUNK_CHARS pieces at safe sentence ends (whole if short).
+
+    A piece still longer than MAX_CHUNK_CHARS is not prose (a list, a dump, text without
+    punctuation): it is cut at spaces so that pysbd never sees an unbounded input.
+    """
     if len(paragraph) <= CHUNK_CHARS:
         return [paragraph]
-    return _cut_at_safe_ends(paragraph, language, CHUNK_CHARS)
+    out: list[str] = []
+    for piece in _cut_at_safe_ends(paragraph, language, CHUNK_CHARS):
+        while len(piece) > MAX_CHUNK_CHARS:
+            cut = piece.rfind(" ", 0, MAX_CHUNK_CHARS)
+            cut = cut if cut > 0 else MAX_CHUNK_CHARS
+            out.append(piece[:cut].strip())
+            piece = piece[cut:].strip()
+        if piece:
+            out.append(piece)
+    return out
 
 
 def _unglue(sentence: str, language: str) -> list[str]:
