@@ -307,3 +307,17 @@ def test_huge_unpunctuated_text_is_bounded_and_gives_a_short_lede() -> None:
     assert len(analysis.summary.lede) <= 310 and analysis.summary.lede.endswith("…")
     assert analysis.summary.key_points == []
     assert summarize_text(wall, title="Lorem ipsum").lede == "Lorem ipsum"
+
+
+def test_summary_settings_come_from_the_config_file(tmp_path: Path) -> None:
+    from digest.config import load_settings
+    from digest.errors import ConfigError
+
+    config = tmp_path / "digest.toml"
+    config.write_text('[summary]\npoints = 2\nalgorithm = "lead"\nposition_weight = 0\nredundancy = 0.3\n')
+    settings = load_settings(config, env={}).summary
+    assert (settings.points, settings.algorithm, settings.position_weight, settings.redundancy) == (2, "lead", 0.0, 0.3)
+    assert analyze(STORY, settings=settings).point_indices == [1, 2]
+    config.write_text("[summary]\nredundancy = 2\n")
+    with pytest.raises(ConfigError, match=r"\[summary\] redundancy: expected a number 0.05-1"):
+        load_settings(config, env={})
