@@ -1,10 +1,12 @@
 """ROUGE of our summary (lede + first two key points) against Lead-3 and plain sumy.
 
-Usage: python bench/summary_quality.py DATA.jsonl [--limit N] [--algorithm A]
+Usage: python bench/summary_quality.py DATA [--limit N] [--algorithm A]
        [--position-weight W] [--redundancy R]
 
-DATA.jsonl has one {"id", "text", "reference"} object per line (CNN/DailyMail style; the
-reference's highlights are newline-separated). Every system gets the SAME sentences from
+DATA is a JSONL file with one {"id", "text", "reference"[, "title"]} object per line
+(CNN/DailyMail style; the reference's highlights are newline-separated), or a BBC News
+Summary folder (article/<topic>/NNN.txt with the title on the first line, and
+summary/<topic>/NNN.txt). Every system gets the SAME sentences from
 digest's splitter (pysbd per paragraph), so only the choice of sentences differs. Scores
 are ROUGE-1/2/L F1 x 100 (rouge-score, Porter stemming on), averaged over articles.
 """
@@ -35,7 +37,22 @@ KL_MAX_SENTENCES = 120  # KL is O(n^2 * vocab); past this it takes seconds per a
 
 
 def load(path: Path, limit: int | None) -> list[dict]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if path.is_dir():
+        rows = []
+        for article in sorted(path.glob("article/*/*.txt")):
+            raw = article.read_bytes().decode("utf-8", errors="replace")
+            title, _, body = raw.partition("\n")
+            reference = (path / "summary" / article.parent.name / article.name).read_bytes()
+            rows.append(
+                {
+                    "id": f"{article.parent.name}/{article.stem}",
+                    "title": title.strip(),
+                    "text": body.strip(),
+                    "reference": reference.decode("utf-8", errors="replace"),
+                }
+            )
+    else:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows[:limit] if limit else rows
 
 

@@ -62,17 +62,25 @@ def test_points_setting_and_argument() -> None:
     assert len(summarize_text(STORY, settings=replace(SummarySettings(), points=5), points=2).key_points) == 2
 
 
+ALGORITHMS = ["hybrid", "lexrank", "textrank", "lsa", "luhn", "lead"]
+
+
 def test_deterministic_across_calls_and_processes() -> None:
     text = cnndm_rows()[1]["text"]
     first = summarize_text(text)
     assert all(summarize_text(text) == first for _ in range(3))
+    here = {a: analyze(text, settings=replace(SummarySettings(), algorithm=a)).point_indices for a in ALGORITHMS}
     code = (
-        "import json,sys; from digest.summarize import summarize_text; "
-        "s = summarize_text(sys.stdin.read()); print(json.dumps([s.lede, s.key_points]))"
+        "import json,sys; from dataclasses import replace; from digest.config import SummarySettings; "
+        "from digest.summarize import analyze; text = sys.stdin.read(); "
+        f"print(json.dumps({{a: analyze(text, settings=replace(SummarySettings(), algorithm=a)).point_indices "
+        f"for a in {ALGORITHMS!r}}}))"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONHASHSEED": "12345"}
-    out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, env=env, check=True)
-    assert json.loads(out.stdout) == [first.lede, first.key_points]
+    for seed in ("1", "12345"):  # another hash seed changes set order: results must not move
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout) == here
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,8 @@ from digest.summarize.sentences import (
     split_sentences,
     words,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NEWS = (
     "Mr. Smith met U.S. officials in Washington on Monday. The talks lasted 3.5 hours, "
@@ -197,3 +202,22 @@ def test_degenerate_documents_do_not_hang_or_nan() -> None:
         for name in ("lexrank", "textrank"):
             scores = rate_sentences(sentences, language, name)
             assert len(scores) == len(sentences) and all(np.isfinite(scores))
+
+
+def test_ranker_scores_do_not_depend_on_the_hash_seed() -> None:
+    """sumy's LSA numbers terms in set order; ours must give bit-identical scores anyway."""
+    code = (
+        "import json,sys; from digest.summarize.rank import rate_sentences; "
+        "from digest.summarize.language import get_language; s = json.load(sys.stdin); "
+        "print(repr([rate_sentences(s, get_language('en'), n) for n in "
+        "('lexrank', 'textrank', 'lsa', 'luhn', 'sumbasic', 'kl')]))"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", code], input=json.dumps(SENTENCES), capture_output=True, text=True, env=env
+        )
+        assert run.returncode == 0, run.stderr
+        outputs.add(run.stdout)
+    assert len(outputs) == 1

@@ -43,7 +43,7 @@ class Selection:
 class Weights:
     """Knobs of the hybrid score; defaults come from SummarySettings."""
 
-    position_weight: float = 1.0
+    position_weight: float = 3.0
     position_scale: float = 3.0
     redundancy: float = 0.5
     min_words: int = 6
