@@ -171,3 +171,35 @@ def test_restart_catch_up_of_a_sent_fire_sends_nothing(newsroom, tmp_path: Path)
     assert [o.edition for o in outcomes] == ["daily@2026-03-02T07:00:00Z"]
     assert outcomes[0].sent == 0
     assert len(handler.messages) == 2
+
+
+def test_shutdown_finishes_the_message_in_flight_then_the_edition_resumes(newsroom) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM mid-send: the message in flight completes, the rest stays owed; a resume sends
+    only the owed ones, so every subscriber gets the edition exactly once."""
+    import threading
+
+    from digest import subscribers
+    from digest.store import open_engine
+
+    settings, job, handler, _ = newsroom
+    engine = open_engine(settings)
+    subscribers.add(engine, "cy@example.org")
+    engine.dispose()
+    stop = threading.Event()
+    original = handler.handle_DATA
+
+    async def stop_after_first(server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await original(server, session, envelope)
+        stop.set()  # the service received SIGTERM while this message was being delivered
+        return reply
+
+    handler.handle_DATA = stop_after_first
+    first = run_job(job, settings, fire_time=MONDAY, stop=stop)
+    assert first.status == "interrupted" and first.sent == 1, first.reason
+    assert "run-once daily --at 2026-03-02T07:00:00+00:00" in first.reason
+    assert len(handler.messages) == 1
+
+    handler.handle_DATA = original
+    resumed = run_job(job, settings, fire_time=MONDAY)  # same fire: same edition
+    assert resumed.status == "sent" and resumed.sent == 2
+    assert _recipients(handler) == ["ana@example.org", "ben@example.org", "cy@example.org"]

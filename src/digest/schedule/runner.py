@@ -163,6 +163,28 @@ def _log_outcome(o: RunOutcome, scheduled: bool) -> None:
         log.info("%s: edition %s sent to %d recipient(s)", o.job, o.edition, o.sent)
 
 
+class SendInterrupted(DigestError):
+    """Raised between two messages when the service is asked to stop."""
+
+    def __init__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        super().__init__(f"stopped by shutdown after {done} of {total} message(s)")
+
+
+def _interrupt_on(stop: threading.Event) -> Callable[[int, int], None]:
+    """A send progress callback that ends the send after the message in flight.
+
+    send_digest calls progress after each message's outcome is logged; raising there leaves
+    the send log exact (sent rows sent, the others still pending) and the edition resumable.
+    """
+
+    def progress(done: int, total: int) -> None:
+        if stop.is_set():
+            raise SendInterrupted(done, total)
+
+    return progress
+
+
 def accepts(func: Callable[..., Any], name: str) -> bool:
     try:
         params = inspect.signature(func).parameters
@@ -191,9 +213,20 @@ def _run_digest(
                 "(needs send_digest(..., recipients=[...])); remove the key to send to the subscribers"
             )
         kwargs["recipients"] = list(job.recipients)  # logged sends, unlike to= (test copies)
-    if stop is not None and accepts(send_digest, "cancel"):
-        kwargs["cancel"] = stop  # checked by the send loop between messages
-    report = send_digest(settings, **kwargs)
+    if stop is not None:
+        if accepts(send_digest, "cancel"):
+            kwargs["cancel"] = stop  # checked by the send loop between messages
+        else:
+            kwargs["progress"] = _interrupt_on(stop)
+    try:
+        report = send_digest(settings, **kwargs)
+    except SendInterrupted as exc:
+        outcome.status, outcome.sent = "interrupted", exc.done
+        outcome.reason = (
+            f"{exc}; the rest stays owed in the send log: resume with "
+            f"`digest schedule run-once {job.name} --at {fire_time.astimezone(UTC).isoformat()}`"
+        )
+        return
     outcome.digest_id = getattr(report, "digest_id", None)
     outcome.sent = int(getattr(report, "sent", 0) or 0)
     outcome.failed = int(getattr(report, "failed", 0) or 0)
