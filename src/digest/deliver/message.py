@@ -141,7 +141,8 @@ class MessageFactory:
         self.envelope = env = Envelope.from_settings(settings)
         self.rendered = rendered
         self.signer = signer
-        self.subject = check_header("Subject", (TEST_PREFIX if test else "") + " ".join(rendered.subject.split()))
+        subject = check_header("Subject", rendered.subject)
+        self.subject = (TEST_PREFIX if test else "") + " ".join(subject.split())
         self._tz = datetime.now().astimezone().tzinfo
 
         skeleton = EmailMessage(policy=POLICY)
