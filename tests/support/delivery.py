@@ -57,7 +57,7 @@ def seed(settings: Settings, n: int, domain: str = "example.org") -> list[str]:
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the real `digest` command in a subprocess (the worktree's code first on the path)."""
-    full = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT / "src")}
+    full = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "digest", *args],
         cwd=ROOT,
