@@ -7,9 +7,10 @@ what makes it safe to re-run at any time:
    run of that edition (after a crash, or with ``retry_failed``) sends the same email.
 2. Every active subscriber without a row for the edition gets a pending row (one statement).
 3. Subscribers are streamed from the database in batches and each message is built just in
-   time on a helper thread (memory stays flat in the number of subscribers, and building
-   overlaps with waiting for the server); the attempt is committed before a message leaves
-   and its outcome right after.
+   time (memory stays flat in the number of subscribers; the SMTP backend builds the next
+   message while the server is still processing the current one). The attempt is committed
+   before a message leaves; its outcome is committed with the next attempt (or at once when
+   the backend idles or finishes), so at most one message per connection is ever unrecorded.
 
 Test copies (``to=``) go only to the given addresses, with "[TEST] " before the subject, and
 leave no trace in the send log.
@@ -18,7 +19,6 @@ leave no trace in the send log.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +43,6 @@ log = logging.getLogger("digest.send")
 
 Progress = Callable[[int, int], None]  # (done, total), called once with done=0 first
 _MAX_LISTED_FAILURES = 50
-_PREFETCH = 16
 
 
 @dataclass
@@ -81,54 +80,6 @@ class SendReport:
             self.failed += 1
             if len(self.failures) < _MAX_LISTED_FAILURES:
                 self.failures.append({"email": email, "code": code, "reason": reason})
-
-
-class _Prefetch(Iterator[OutgoingMessage]):
-    """Run a generator on a helper thread, a few items ahead of its consumer.
-
-    Building a message (database read, personalization, encoding) then overlaps with the
-    backend waiting on the network. Exceptions reach the consumer; ``close`` stops the thread.
-    """
-
-    _END = object()
-
-    def __init__(self, source: Iterable[OutgoingMessage], size: int = _PREFETCH) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=size)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(source,), name="build-messages", daemon=True)
-        self._thread.start()
-
-    def _put(self, item: Any) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _run(self, source: Iterable[OutgoingMessage]) -> None:
-        try:
-            for item in source:
-                if not self._put(item):
-                    return
-            self._put(self._END)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
-            self._put(exc)
-
-    def __next__(self) -> OutgoingMessage:
-        item = self._queue.get()
-        if item is self._END:
-            self._queue.put(self._END)  # every later call (other connections) stops too
-            raise StopIteration
-        if isinstance(item, BaseException):
-            self._queue.put(self._END)
-            raise item
-        return item  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _rendering(
@@ -255,7 +206,7 @@ class _Run:
             )
             log.warning("%s", report.warnings[-1])
         journal = sendlog.SendLog(engine, digest_id)
-        messages = _Prefetch(_messages(engine, factory, digest_id, report, retry_failed=retry_failed, record=True))
+        messages = _messages(engine, factory, digest_id, report, retry_failed=retry_failed, record=True)
         try:
             _deliver(self.backend, messages, journal, report, self.progress, total)
         except DeliveryError as exc:
@@ -265,7 +216,7 @@ class _Run:
                 f"{exc} ({report.sent} sent in this run, {owed} not yet sent: run `digest send` again to resume)"
             ) from None
         finally:
-            messages.close()
+            messages.close()  # the generator's database reads end here
             journal.close()
         after = sendlog.counts(engine, digest_id)
         if after.pending == 0 and after.failed == 0:

@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, exists, func, insert, literal, or_, select, update
 
 from digest.config import Settings
 from digest.deliver.base import OutgoingMessage, SendResult
@@ -208,46 +209,86 @@ def record_failure(engine: Engine, digest_id: int, subscriber_id: int, code: int
         )
 
 
+class _Prepared:
+    """A statement compiled once for the engine's dialect and run on a raw DBAPI cursor.
+
+    The send log writes once per message; SQLAlchemy's per-call machinery costs more than
+    the SQLite write itself (~0.2 ms against ~0.05 ms), which at a few hundred messages a
+    second is a noticeable share of a send. Compiling through the dialect keeps it portable
+    (paramstyle and type conversions come from SQLAlchemy).
+    """
+
+    def __init__(self, statement: Any, engine: Engine) -> None:
+        compiled = statement.compile(dialect=engine.dialect)
+        self.compiled = compiled
+        self.sql = str(compiled)
+        self.order = list(compiled.positiontup or []) if compiled.positional else None
+        self.process = {
+            name: proc
+            for name, bind in compiled.binds.items()
+            if (proc := bind.type.bind_processor(engine.dialect)) is not None
+        }
+
+    def run(self, cursor: Any, values: dict[str, Any]) -> None:
+        params = self.compiled.construct_params(values)
+        for name, proc in self.process.items():
+            params[name] = proc(params[name])
+        cursor.execute(self.sql, [params[n] for n in self.order] if self.order is not None else params)
+
+
 class SendLog:
-    """The journal handed to a backend: one short commit before and one after each message.
+    """The journal handed to a backend: one short commit per message, before it leaves.
+
+    That commit records this message's attempt together with the previous message's
+    outcome (kept back since its reply came in, a moment earlier). So at any instant at
+    most one message per connection has an unrecorded fate, and a kill -9 can double at
+    most that one. ``flush`` writes a kept-back outcome at once (backends call it before
+    they idle and when they finish).
 
     Backends may call it from several threads (parallel SMTP connections); each thread keeps
-    its own connection and prepared statements.
+    its own database connection and its own kept-back outcome.
     """
 
     def __init__(self, engine: Engine, digest_id: int) -> None:
         self.engine = engine
         self.digest_id = digest_id
         self._local = threading.local()
-        self._conns: list[Connection] = []
+        self._conns: list[Any] = []
         self._lock = threading.Lock()
         row = and_(sends.c.digest_id == bindparam("d"), sends.c.subscriber_id == bindparam("s"))
-        self._attempt = (
-            update(sends).where(row).values(status=PENDING, attempts=sends.c.attempts + 1, updated_at=bindparam("u"))
+        self._attempt = _Prepared(
+            update(sends).where(row).values(status=PENDING, attempts=sends.c.attempts + 1, updated_at=bindparam("u")),
+            engine,
         )
-        self._outcome = (
+        self._outcome = _Prepared(
             update(sends)
             .where(row)
-            .values(status=bindparam("st"), code=bindparam("c"), reply=bindparam("r"), updated_at=bindparam("u"))
+            .values(status=bindparam("st"), code=bindparam("c"), reply=bindparam("r"), updated_at=bindparam("u")),
+            engine,
         )
 
-    def _conn(self) -> Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self.engine.connect()
-            self._local.conn = conn
+    def _cursor(self) -> Any:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            conn = self.engine.raw_connection()
+            cursor = conn.cursor()
+            self._local.conn, self._local.cursor, self._local.kept = conn, cursor, None
             with self._lock:
                 self._conns.append(conn)
-        return conn
+        return cursor
 
     def before_send(self, message: OutgoingMessage) -> None:
-        conn = self._conn()
-        conn.execute(self._attempt, {"d": self.digest_id, "s": message.ref, "u": _now()})
-        conn.commit()  # durable before a byte of the message leaves
+        cursor = self._cursor()
+        if self._local.kept is not None:
+            self._outcome.run(cursor, self._local.kept)
+            self._local.kept = None
+        self._attempt.run(cursor, {"d": self.digest_id, "s": message.ref, "u": _now()})
+        self._local.conn.commit()  # durable before a byte of the message leaves
 
     def after_send(self, result: SendResult) -> None:
-        conn = self._conn()
-        params = {
+        self.flush()  # never more than one outcome kept back
+        self._cursor()
+        self._local.kept = {
             "d": self.digest_id,
             "s": result.message.ref,
             "st": result.status,
@@ -255,10 +296,16 @@ class SendLog:
             "r": result.reply[:_MAX_REPLY],
             "u": _now(),
         }
-        conn.execute(self._outcome, params)
-        conn.commit()
+
+    def flush(self) -> None:
+        kept = getattr(self._local, "kept", None)
+        if kept is not None:
+            self._outcome.run(self._local.cursor, kept)
+            self._local.conn.commit()
+            self._local.kept = None
 
     def close(self) -> None:
+        self.flush()
         with self._lock:
             conns, self._conns = self._conns, []
         for conn in conns:

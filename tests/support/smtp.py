@@ -76,7 +76,8 @@ class FaultyHandler(RecordingHandler):
     Each script item is "ok", "drop" (close the connection), "slow:SECONDS" (answer 250 after
     a delay; the message is not accepted if the client has gone) or a reply like "451 4.3.0
     try later". ``reject`` maps addresses to a permanent RCPT reply. ``slow_data`` delays
-    every DATA reply (for the kill -9 test). ``refuse_all`` answers every MAIL with it.
+    every 250 after DATA, the message already accepted (for the kill -9 test).
+    ``refuse_all`` answers every MAIL with it.
     """
 
     rcpt_script: list[str] = field(default_factory=list)
@@ -119,12 +120,12 @@ class FaultyHandler(RecordingHandler):
                 return "451 client gone"
         elif action != "ok":
             return action
-        if self.slow_data:
-            await asyncio.sleep(self.slow_data)
         self.record(envelope)
         self.peers.add(session.peer)
         if self.after_accept:
             self.after_accept(self.count())
+        if self.slow_data:  # accepted, but the client hears so only later (or never, if it dies)
+            await asyncio.sleep(self.slow_data)
         return "250 2.0.0 Message accepted for delivery"
 
 

@@ -50,11 +50,19 @@ class SendResult:
 
 
 class Journal(Protocol):
-    """Told about each message: ``before_send`` must be durable when it returns."""
+    """Told about each message.
+
+    ``before_send`` must be durable when it returns. ``after_send`` may be kept back and
+    written together with the next ``before_send`` (one commit per message instead of two);
+    backends call ``flush`` before they idle (rate limit, backoff) and when they finish, so
+    an outcome is never left unwritten while nothing else is going on.
+    """
 
     def before_send(self, message: OutgoingMessage) -> None: ...
 
     def after_send(self, result: SendResult) -> None: ...
+
+    def flush(self) -> None: ...
 
 
 class NullJournal:
@@ -62,6 +70,9 @@ class NullJournal:
         pass
 
     def after_send(self, result: SendResult) -> None:
+        pass
+
+    def flush(self) -> None:
         pass
 
 
@@ -119,11 +130,14 @@ class BaseBackend:
         """Send each message, yielding its result as soon as it is known."""
         journal = journal or NullJournal()
         self.open()
-        for message in messages:
-            journal.before_send(message)
-            result = self.send_one(message)
-            journal.after_send(result)
-            yield result
+        try:
+            for message in messages:
+                journal.before_send(message)
+                result = self.send_one(message)
+                journal.after_send(result)
+                yield result
+        finally:
+            journal.flush()
 
     def send_messages(self, messages: Sequence[OutgoingMessage]) -> int:
         """Django's contract: send them all, return how many were accepted."""

@@ -21,13 +21,16 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import re
 import smtplib
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from queue import SimpleQueue
+from typing import Any
 from urllib.parse import unquote
 
 from digest.config import Settings
@@ -37,6 +40,8 @@ from digest.errors import ConfigError, DeliveryError
 log = logging.getLogger("digest.deliver.smtp")
 
 _DONE = object()
+_UNSET = object()
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 _MAX_BACKOFF = 60.0
 
 
@@ -85,6 +90,37 @@ def _classify(code: int, resp: bytes | str, stage: str) -> Exception:
     if 500 <= code < 600:
         return _Permanent(code, reason)
     return _Transient(code, reason, reconnect=True)  # -1 and other oddities: start afresh
+
+
+class _Lookahead:
+    """The next message, fetched early: while the server digests one message we build the next.
+
+    A failure while fetching is kept and raised when the message is asked for, so it never
+    interrupts the exchange with the server.
+    """
+
+    def __init__(self, pull: Any) -> None:
+        self._pull = pull
+        self._item: Any = _UNSET
+
+    def fill(self) -> None:
+        if self._item is _UNSET:
+            try:
+                self._item = self._pull()
+            except BaseException as exc:  # noqa: BLE001 - re-raised by take()
+                self._item = _Failed(exc)
+
+    def take(self) -> OutgoingMessage | None:
+        self.fill()
+        item, self._item = self._item, _UNSET
+        if isinstance(item, _Failed):
+            raise item.exc
+        return item  # type: ignore[no-any-return]
+
+
+@dataclass
+class _Failed:
+    exc: BaseException
 
 
 class _Link:
@@ -199,7 +235,7 @@ class SMTPBackend(BaseBackend):
         return smtp
 
     # -- one message ----------------------------------------------------------
-    def _transaction(self, smtp: smtplib.SMTP, message: OutgoingMessage) -> tuple[int, str]:
+    def _transaction(self, smtp: smtplib.SMTP, message: OutgoingMessage, meanwhile: _Lookahead) -> tuple[int, str]:
         code, resp = smtp.mail(message.sender)
         if code != 250:
             self._reset(smtp)
@@ -208,11 +244,18 @@ class SMTPBackend(BaseBackend):
         if code not in (250, 251):
             self._reset(smtp)
             raise _classify(code, resp, "RCPT TO")
-        try:
-            code, resp = smtp.data(message.data)
-        except smtplib.SMTPDataError as exc:  # refused the DATA command itself
+        # smtplib's data() sends and waits in one call; split it so the next message is built
+        # while the server works on this one (the same bytes: dot-stuffed, ending CRLF.CRLF).
+        code, resp = smtp.docmd("DATA")
+        if code != 354:
             self._reset(smtp)
-            raise _classify(exc.smtp_code, exc.smtp_error, "DATA") from None
+            raise _classify(code, resp, "DATA")
+        payload = _LEADING_DOT.sub(b"..", message.data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        smtp.send(payload + b".\r\n")
+        meanwhile.fill()
+        code, resp = smtp.getreply()
         if code != 250:
             self._reset(smtp)
             raise _classify(code, resp, "DATA")
@@ -223,7 +266,7 @@ class SMTPBackend(BaseBackend):
         with contextlib.suppress(OSError, smtplib.SMTPException):
             smtp.rset()
 
-    def _pace(self) -> None:
+    def _pace(self, journal: Journal) -> None:
         if not self.rate:
             return
         with self._pace_lock:
@@ -231,9 +274,14 @@ class SMTPBackend(BaseBackend):
             slot = max(now, self._next_slot)
             self._next_slot = slot + 1.0 / self.rate
         if slot > now:
+            journal.flush()  # nothing may wait unrecorded while we idle
             self._abort.wait(slot - now)
 
-    def send_with_retry(self, link: _Link, message: OutgoingMessage, journal: Journal) -> SendResult:
+    def send_with_retry(
+        self, link: _Link, message: OutgoingMessage, journal: Journal, meanwhile: _Lookahead | None = None
+    ) -> SendResult:
+        """One message, retried on transient failures; _Fatal when nothing more can be sent."""
+        meanwhile = meanwhile or _Lookahead(lambda: None)
         attempt = 0
         while True:
             attempt += 1
@@ -241,9 +289,9 @@ class SMTPBackend(BaseBackend):
             try:
                 smtp = link.ensure()
                 connected = True
-                self._pace()
+                self._pace(journal)
                 journal.before_send(message)
-                code, reply = self._transaction(smtp, message)
+                code, reply = self._transaction(smtp, message, meanwhile)
                 return SendResult(message, ok=True, code=code, reply=reply, attempts=attempt)
             except _Permanent as exc:
                 return SendResult(message, ok=False, code=exc.code, reply=exc.reason, attempts=attempt)
@@ -280,37 +328,63 @@ class SMTPBackend(BaseBackend):
                 attempt + 1,
                 self.max_attempts,
             )
+            journal.flush()
             if self._abort.wait(delay):
                 raise _Fatal("stopped")
 
     # -- many messages -------------------------------------------------------
+    def _run_link(self, pull: Any, journal: Journal, emit: Any) -> None:
+        """Send everything ``pull`` gives over one connection (reused), then say goodbye."""
+        link = _Link(self)
+        ahead = _Lookahead(pull)
+        try:
+            while (message := ahead.take()) is not None:
+                result = self.send_with_retry(link, message, journal, ahead)
+                journal.after_send(result)
+                emit(result)
+        finally:
+            journal.flush()
+            link.quit()
+
     def deliver(self, messages: Iterable[OutgoingMessage], journal: Journal | None = None) -> Iterator[SendResult]:
         journal = journal or NullJournal()
         source = iter(messages)
-        lock = threading.Lock()
-        results: SimpleQueue[object] = SimpleQueue()
-        errors: list[BaseException] = []
         self._abort.clear()
+        if self.connections == 1:  # the common case: no threads at all
+            link = _Link(self)
+            ahead = _Lookahead(lambda: next(source, None))
+            try:
+                while (message := ahead.take()) is not None:
+                    result = self.send_with_retry(link, message, journal, ahead)
+                    journal.after_send(result)
+                    yield result
+            except _Fatal as exc:
+                raise DeliveryError(f"{self.display_url}: {exc}") from None
+            finally:
+                journal.flush()
+                link.quit()
+            return
+        yield from self._deliver_parallel(source, journal)
 
-        def next_message() -> OutgoingMessage | None:
+    def _deliver_parallel(self, source: Iterator[OutgoingMessage], journal: Journal) -> Iterator[SendResult]:
+        lock = threading.Lock()
+        queue: SimpleQueue[object] = SimpleQueue()
+        errors: list[BaseException] = []
+
+        def pull() -> OutgoingMessage | None:
             with lock:
                 if self._abort.is_set():
                     return None
                 return next(source, None)
 
         def worker() -> None:
-            link = _Link(self)
             try:
-                while (message := next_message()) is not None:
-                    result = self.send_with_retry(link, message, journal)
-                    journal.after_send(result)
-                    results.put(result)
+                self._run_link(pull, journal, queue.put)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 errors.append(exc)
                 self._abort.set()
             finally:
-                link.quit()
-                results.put(_DONE)
+                queue.put(_DONE)
 
         threads = [threading.Thread(target=worker, name=f"smtp-{i}", daemon=True) for i in range(self.connections)]
         for t in threads:
@@ -318,7 +392,7 @@ class SMTPBackend(BaseBackend):
         running = len(threads)
         try:
             while running:
-                item = results.get()
+                item = queue.get()
                 if item is _DONE:
                     running -= 1
                 else:
