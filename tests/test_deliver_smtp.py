@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.support.delivery import PASSWORD, check_all, cli, configure, seed
+from tests.support.delivery import PASSWORD, UNSUBSCRIBE_KEY, check_all, cli, configure, seed
 from tests.support.net import free_port
 from tests.support.smtp import Authenticator, FaultyHandler, RestartableServer, start_smtp, tls_material
 
@@ -81,6 +81,7 @@ def test_starttls_and_auth_never_show_the_password(monkeypatch: pytest.MonkeyPat
         result = cli("--debug", "-v", "send", "--now")
         assert result.returncode == 0, result.stderr
         assert PASSWORD not in result.stdout + result.stderr
+        assert UNSUBSCRIBE_KEY not in result.stdout + result.stderr
         assert "sent to reader000@example.org" in result.stderr  # the logs really were on
         check_all(_raws(handler), emails)
         assert auth.attempts and set(auth.attempts) == {"digest"}

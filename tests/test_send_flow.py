@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from tests.support.delivery import ROOT, check_all, check_message, cli, configure, seed
 
+from digest import sendlog
 from digest.deliver.memory import MemoryBackend
+from digest.errors import DeliveryError
 from digest.send import send_digest
 from digest.store import digests, open_engine, sends
 from digest.subscribers import add, unsubscribe
@@ -175,3 +177,13 @@ def test_nothing_to_send_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_p
     result = cli("--config", str(config), "send", "--now")
     assert result.returncode == 1 and "nothing to send" in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # the skipped source may be reported first
+
+
+def test_one_sender_per_edition_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = configure(monkeypatch, "memory://")
+    seed(settings, 2)
+    with sendlog.edition_lock(settings, "2030-01-01"):
+        with pytest.raises(DeliveryError, match="another `digest send` is sending it"):
+            send_digest(settings, edition="2030-01-01")
+        assert send_digest(settings, edition="other").sent == 2  # other editions are not blocked
+    assert send_digest(settings, edition="2030-01-01").sent == 2
