@@ -9,6 +9,8 @@ import os
 import stat
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 from tests.support.delivery import UNSUBSCRIBE_KEY, check_all, check_message, cli, configure, seed
 
@@ -148,3 +150,51 @@ def test_unsubscribe_by_token_from_a_real_message(monkeypatch: pytest.MonkeyPatc
     report = send_digest(settings, edition="evening")
     assert report.sent == 2 and MemoryBackend.outbox[2:] == []
     assert {m.recipient for m in MemoryBackend.outbox} == set(emails) - {sub.email}
+
+
+def _qp_decode(encoded: bytes) -> str:
+    import quopri
+
+    return quopri.decodestring(encoded).decode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(min_size=0, max_size=300),
+            st.sampled_from(["<div>", "<table role=x>", "<tr>", " ", "=", "\t", "é", "€", "=3D", "  "]),
+        ),
+        max_size=120,
+    ),
+    st.integers(min_value=0, max_value=5),
+)
+def test_quoted_printable_round_trips_with_short_lines(chunks: list[str], copies: int) -> None:
+    from digest.deliver.message import _lines, _QuotedPrintable
+
+    body = "".join(chunks) * (1 + copies * 3)  # some inputs become one line of several KB
+    sample = body.replace("<div>", "<div class=other>", 1)
+    encoded = _QuotedPrintable(sample).encode(body)
+    assert all(len(line) <= 76 for line in encoded.split(b"\r\n"))
+    assert b"\n" not in encoded.replace(b"\r\n", b"")
+    assert _qp_decode(encoded).split("\r\n")[:-1] == _lines(body)
+
+
+def test_mjml_style_long_lines_reuse_encoded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings_ = configure(monkeypatch, "memory://")
+    section = '<div style="margin:0 auto"><table role="presentation"><tr><td>Story — “text” = more</td></tr></table>'
+    html = (
+        "<html>\n<body>"
+        + section * 200
+        + f'<a href="{UNSUBSCRIBE_MARKER}">u</a>'
+        + section * 200
+        + "</body>\n</html>\n"
+    )
+    rendered = RenderedEmail(subject="S", html=html, text=f"{GREETING_MARKER}\n{UNSUBSCRIBE_MARKER}\n")
+    factory = MessageFactory(settings_, rendered, signer_for(settings_))
+    out = factory.build("ann@example.net", "Ann", ref=1)
+    msg = check_message(out.data, "ann@example.net")
+    want_html, _ = rendered.personalize(factory.unsubscribe_url("ann@example.net"), "Ann")
+    assert msg.get_body(("html",)).get_content().replace("\r\n", "\n") == want_html
+    assert all(len(line) <= 76 for line in out.data.split(b"\r\n\r\n", 1)[1].split(b"\r\n"))
+    assert factory._html._pieces and len(html) > 30_000  # the long line was cut into shared pieces

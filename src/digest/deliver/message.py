@@ -56,20 +56,78 @@ def _lines(body: str) -> list[str]:
     return lines
 
 
+def _soft_break(body: bytes) -> bytes:
+    """Split the last line of ``body`` (no line ending) with a soft break if it exceeds 75."""
+    start = body.rfind(b"\r\n")
+    start = 0 if start < 0 else start + 2
+    tail = body[start:]
+    if len(tail) <= 75:
+        return body
+    cut = 75
+    while b"=" in tail[cut - 2 : cut]:  # never inside an =XX escape
+        cut -= 1
+    return body[:start] + tail[:cut] + b"=\r\n" + tail[cut:]
+
+
 def _qp_line(line: str) -> bytes:
-    # One line plus CRLF: b2a_qp then uses CRLF for soft breaks too and wraps at 76.
-    return binascii.b2a_qp(line.encode("utf-8") + b"\r\n", istext=True)
+    """One line, quoted-printable, ending CRLF; every output line at most 76 octets."""
+    # Given CRLF, b2a_qp uses CRLF for soft breaks too. It can leave a last line of 77 when
+    # that line ends in whitespace (the "=20"): split such a line once more.
+    encoded = binascii.b2a_qp(line.encode("utf-8") + b"\r\n", istext=True)
+    if line and line[-1] in " \t":
+        encoded = _soft_break(encoded[:-2]) + b"\r\n"
+    return encoded
+
+
+def _qp_piece(piece: str) -> bytes:
+    """A piece of a longer line, ending in a soft line break ("=" CRLF) instead of a hard one."""
+    return _soft_break(_qp_line(piece)[:-2]) + b"=\r\n"
+
+
+# MJML output puts whole sections on one line; cutting long lines before each <table (cut
+# points that depend only on the text there) lets the pieces around a recipient's link or
+# greeting be the same as everyone else's, so only the piece that differs is encoded.
+_LONG_LINE = 2048
+_CUT = "<table"
 
 
 class _QuotedPrintable:
     """Quoted-printable per line, with the lines shared by every recipient encoded once."""
 
     def __init__(self, sample: str) -> None:
-        self._cache = {line: _qp_line(line) for line in set(_lines(sample))}
+        self._lines: dict[str, bytes] = {}
+        self._pieces: dict[str, bytes] = {}
+        self.encode(sample, learn=True)
 
-    def encode(self, body: str) -> bytes:
-        get = self._cache.get
-        return b"".join([get(line) or _qp_line(line) for line in _lines(body)])
+    def encode(self, body: str, learn: bool = False) -> bytes:
+        lines, pieces = self._lines, self._pieces
+        out: list[bytes] = []
+        for line in _lines(body):
+            if len(line) <= _LONG_LINE:
+                encoded = lines.get(line)
+                if encoded is None:
+                    encoded = _qp_line(line)
+                    if learn:
+                        lines[line] = encoded
+                out.append(encoded)
+                continue
+            first, *rest = line.split(_CUT)
+            parts = [first, *[_CUT + part for part in rest]] if first else [_CUT + part for part in rest]
+            for part in parts[:-1]:
+                encoded = pieces.get(part)
+                if encoded is None:
+                    encoded = _qp_piece(part)
+                    if learn:
+                        pieces[part] = encoded
+                out.append(encoded)
+            last = parts[-1]
+            encoded = lines.get(last)
+            if encoded is None:
+                encoded = _qp_line(last)
+                if learn:
+                    lines[last] = encoded
+            out.append(encoded)
+        return b"".join(out)
 
 
 def _slug(text: str) -> str:
