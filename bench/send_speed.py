@@ -23,6 +23,7 @@ import os
 import resource
 import shutil
 import smtplib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -173,7 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="subscribers for the speed runs")
     parser.add_argument("--big", type=int, default=20000, help="subscribers for the memory run (0: skip)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating ceiling/send rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating ceiling/send rounds")
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-seed", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-send", action="store_true", help=argparse.SUPPRESS)
@@ -215,11 +216,10 @@ def main() -> None:
         ceiling = max(c["sent"] / c["seconds"] for c in ceilings)
         overall = max(s["sent"] / s["seconds"] for s in sends)
         delivering = max(s["sent"] / s["delivery_seconds"] for s in sends)
-        paired = sorted(
+        median = statistics.median(
             (s["sent"] / s["delivery_seconds"]) / (c["sent"] / c["seconds"])
             for c, s in zip(ceilings, sends, strict=True)
         )
-        median = paired[len(paired) // 2]
         print(f"message size: {msg_bytes:,.0f} bytes on the wire (HTML part {html_bytes:,.0f} bytes before encoding)")
         print(f"ceiling, plain smtplib loop, pre-built messages:  {ceiling:7.1f} msg/s (best round)")
         print(f"send_digest, whole command (build, render, send): {overall:7.1f} msg/s = {overall / ceiling:.1%}")
