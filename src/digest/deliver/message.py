@@ -50,7 +50,9 @@ def check_header(name: str, value: str) -> str:
 
 
 def _lines(body: str) -> list[str]:
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = body.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines
@@ -97,37 +99,32 @@ class _QuotedPrintable:
     def __init__(self, sample: str) -> None:
         self._lines: dict[str, bytes] = {}
         self._pieces: dict[str, bytes] = {}
-        self.encode(sample, learn=True)
-
-    def encode(self, body: str, learn: bool = False) -> bytes:
-        lines, pieces = self._lines, self._pieces
-        out: list[bytes] = []
-        for line in _lines(body):
+        for line in _lines(sample):
             if len(line) <= _LONG_LINE:
-                encoded = lines.get(line)
-                if encoded is None:
-                    encoded = _qp_line(line)
-                    if learn:
-                        lines[line] = encoded
-                out.append(encoded)
-                continue
-            first, *rest = line.split(_CUT)
-            parts = [first, *[_CUT + part for part in rest]] if first else [_CUT + part for part in rest]
-            for part in parts[:-1]:
-                encoded = pieces.get(part)
-                if encoded is None:
-                    encoded = _qp_piece(part)
-                    if learn:
-                        pieces[part] = encoded
-                out.append(encoded)
-            last = parts[-1]
-            encoded = lines.get(last)
-            if encoded is None:
-                encoded = _qp_line(last)
-                if learn:
-                    lines[last] = encoded
-            out.append(encoded)
-        return b"".join(out)
+                self._lines[line] = _qp_line(line)
+            else:
+                *middle, last = _cut(line)
+                self._pieces.update((piece, _qp_piece(piece)) for piece in middle)
+                self._lines[last] = _qp_line(last)
+
+    def _miss(self, line: str) -> bytes:
+        if len(line) <= _LONG_LINE:
+            return _qp_line(line)
+        *middle, last = _cut(line)
+        get = self._pieces.get
+        encoded = [get(piece) or _qp_piece(piece) for piece in middle]
+        encoded.append(self._lines.get(last) or _qp_line(last))
+        return b"".join(encoded)
+
+    def encode(self, body: str) -> bytes:
+        get, miss = self._lines.get, self._miss
+        return b"".join([get(line) or miss(line) for line in _lines(body)])
+
+
+def _cut(line: str) -> list[str]:
+    first, *rest = line.split(_CUT)
+    pieces = [_CUT + piece for piece in rest]
+    return [first, *pieces] if first else pieces
 
 
 def _slug(text: str) -> str:
