@@ -16,6 +16,7 @@ from __future__ import annotations
 import binascii
 import email.policy
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -199,6 +200,8 @@ class MessageFactory:
         subject = check_header("Subject", rendered.subject)
         self.subject = (TEST_PREFIX if test else "") + " ".join(subject.split())
         self._tz = datetime.now().astimezone().tzinfo
+        self._date_second = -1
+        self._date_value = ""
 
         skeleton = EmailMessage(policy=POLICY)
         skeleton["From"] = Address(display_name=env.from_name, addr_spec=env.from_address)
@@ -227,6 +230,14 @@ class MessageFactory:
         self._html = _QuotedPrintable(sample_html)
         self._text = _QuotedPrintable(sample_text)
 
+    def _date(self) -> str:
+        """The Date header value, formatted once per second (a send does hundreds a second)."""
+        now = int(time.time())
+        if now != self._date_second:
+            self._date_second = now
+            self._date_value = format_datetime(datetime.fromtimestamp(now, self._tz))
+        return self._date_value
+
     def unsubscribe_url(self, email: str) -> str:
         return self.envelope.unsubscribe_url.replace("{token}", self.signer.token(email))
 
@@ -242,10 +253,12 @@ class MessageFactory:
         unsubscribe = f"List-Unsubscribe: <{url}>"
         if env.unsubscribe_mailto:
             unsubscribe += f",\r\n <{env.unsubscribe_mailto}>"
-        headers = (
-            f"Date: {format_datetime(datetime.now(self._tz))}\r\nMessage-ID: {message_id}\r\n{unsubscribe}\r\n"
-        ).encode("ascii")
-        to = POLICY.fold_binary("To", formataddr((name or "", email), charset="utf-8"))
+        headers = f"Date: {self._date()}\r\nMessage-ID: {message_id}\r\n{unsubscribe}\r\n".encode("ascii")
+        to_value = formataddr((name or "", email), charset="utf-8")  # quotes and RFC 2047-encodes the name
+        if len(to_value) <= 72 and to_value.isascii():
+            to = f"To: {to_value}\r\n".encode("ascii")  # short enough: nothing to fold
+        else:
+            to = POLICY.fold_binary("To", to_value)
         before_text, between, after_html = self._parts
         data = b"".join(
             [

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from digest.config import Settings
+from digest.deliver.addresses import has_line_break
 from digest.deliver.base import BaseBackend, Journal, NullJournal, OutgoingMessage, SendResult
 from digest.errors import ConfigError, DeliveryError
 
@@ -92,21 +93,33 @@ def _classify(code: int, resp: bytes | str, stage: str) -> Exception:
     return _Transient(code, reason, reconnect=True)  # -1 and other oddities: start afresh
 
 
+def _wire(data: bytes) -> bytes:
+    """The DATA payload as transmitted: dot-stuffed, ending CRLF.CRLF (as smtplib does)."""
+    payload = _LEADING_DOT.sub(b"..", data)
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    return payload + b".\r\n"
+
+
 class _Lookahead:
     """The next message, fetched early: while the server digests one message we build the next.
 
-    A failure while fetching is kept and raised when the message is asked for, so it never
-    interrupts the exchange with the server.
+    Its wire form is prepared then too. A failure while fetching is kept and raised when the
+    message is asked for, so it never interrupts the exchange with the server.
     """
 
     def __init__(self, pull: Any) -> None:
         self._pull = pull
         self._item: Any = _UNSET
+        self._wire: bytes = b""
+        self.wire: bytes = b""  # the wire form of the message last taken
 
     def fill(self) -> None:
         if self._item is _UNSET:
             try:
                 self._item = self._pull()
+                if self._item is not None:
+                    self._wire = _wire(self._item.data)
             except BaseException as exc:  # noqa: BLE001 - re-raised by take()
                 self._item = _Failed(exc)
 
@@ -115,6 +128,7 @@ class _Lookahead:
         item, self._item = self._item, _UNSET
         if isinstance(item, _Failed):
             raise item.exc
+        self.wire = self._wire
         return item  # type: ignore[no-any-return]
 
 
@@ -235,25 +249,29 @@ class SMTPBackend(BaseBackend):
         return smtp
 
     # -- one message ----------------------------------------------------------
-    def _transaction(self, smtp: smtplib.SMTP, message: OutgoingMessage, meanwhile: _Lookahead) -> tuple[int, str]:
-        code, resp = smtp.mail(message.sender)
+    def _transaction(
+        self, smtp: smtplib.SMTP, message: OutgoingMessage, wire: bytes, journal: Journal, meanwhile: _Lookahead
+    ) -> tuple[int, str]:
+        # Addresses were validated and normalized when stored: send the commands as they are.
+        # The journal's commit runs while the server answers MAIL FROM: still before any of
+        # the message's content is sent, which is what makes it safe.
+        smtp.putcmd("MAIL", f"FROM:<{message.sender}>")
+        journal.before_send(message)
+        code, resp = smtp.getreply()
         if code != 250:
             self._reset(smtp)
             raise _classify(code, resp, "MAIL FROM")
-        code, resp = smtp.rcpt(message.recipient)
+        code, resp = smtp.docmd("RCPT", f"TO:<{message.recipient}>")
         if code not in (250, 251):
             self._reset(smtp)
             raise _classify(code, resp, "RCPT TO")
         # smtplib's data() sends and waits in one call; split it so the next message is built
-        # while the server works on this one (the same bytes: dot-stuffed, ending CRLF.CRLF).
+        # while the server works on this one.
         code, resp = smtp.docmd("DATA")
         if code != 354:
             self._reset(smtp)
             raise _classify(code, resp, "DATA")
-        payload = _LEADING_DOT.sub(b"..", message.data)
-        if not payload.endswith(b"\r\n"):
-            payload += b"\r\n"
-        smtp.send(payload + b".\r\n")
+        smtp.send(wire)
         meanwhile.fill()
         code, resp = smtp.getreply()
         if code != 250:
@@ -281,7 +299,13 @@ class SMTPBackend(BaseBackend):
         self, link: _Link, message: OutgoingMessage, journal: Journal, meanwhile: _Lookahead | None = None
     ) -> SendResult:
         """One message, retried on transient failures; _Fatal when nothing more can be sent."""
-        meanwhile = meanwhile or _Lookahead(lambda: None)
+        if has_line_break(message.sender) or has_line_break(message.recipient):
+            return SendResult(message, ok=False, reply="address contains a line break (CR or LF); not sent")
+        if meanwhile is None:
+            meanwhile = _Lookahead(lambda: None)
+            wire = _wire(message.data)
+        else:
+            wire = meanwhile.wire
         attempt = 0
         while True:
             attempt += 1
@@ -290,8 +314,7 @@ class SMTPBackend(BaseBackend):
                 smtp = link.ensure()
                 connected = True
                 self._pace(journal)
-                journal.before_send(message)
-                code, reply = self._transaction(smtp, message, meanwhile)
+                code, reply = self._transaction(smtp, message, wire, journal, meanwhile)
                 return SendResult(message, ok=True, code=code, reply=reply, attempts=attempt)
             except _Permanent as exc:
                 return SendResult(message, ok=False, code=exc.code, reply=exc.reason, attempts=attempt)
