@@ -4,9 +4,9 @@ Per (digest, subscriber) one row: ``pending`` (owed this edition; ``attempts > 0
 was handed to the backend and its outcome was not recorded, e.g. the process was killed),
 ``sent`` (with the server's reply) or ``failed`` (with code and reason). A run first adds a
 pending row for every active subscriber who has none, then works through the pending ones;
-the attempt is committed before each message leaves and the outcome right after. So after a
-crash a re-run reaches everyone not yet sent, and at most the one message that was in flight
-(per connection) can arrive twice.
+each attempt is committed before the message's content leaves, together with the previous
+message's outcome. So after a crash a re-run reaches everyone not yet sent, and at most the
+one message that was in flight (per connection) can arrive twice.
 
 An edition is named by the digest's date in the configured time zone, or by ``--edition``.
 """
