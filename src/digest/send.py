@@ -37,6 +37,7 @@ from digest.deliver.unsubscribe import signer_for
 from digest.errors import DeliveryError, InputError
 from digest.render.email import RenderedEmail
 from digest.store import open_engine
+from digest.subscribers import count_active
 from digest.subscribers import get as get_subscriber
 
 log = logging.getLogger("digest.send")
@@ -192,6 +193,8 @@ class _Run:
                 report.would_send += 1
             return report
 
+        if digest_id is None and count_active(engine) == 0:
+            return report  # nobody to send to: do not freeze the edition yet
         digest_id = sendlog.save_digest(engine, name, title, rendered)
         report.digest_id = digest_id
         sendlog.enqueue(engine, digest_id)
