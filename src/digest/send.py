@@ -58,6 +58,8 @@ class SendReport:
     test: bool = False
     would_send: int = 0
     location: str | None = None  # where messages are on disk (outbox), if anywhere
+    skipped_empty: bool = False  # only_new + skip_if_empty and nothing new: nothing built or sent
+    stories: int = 0
     resent_in_flight: int = 0  # messages whose outcome a crash left unknown, sent again
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, for display
     warnings: list[str] = field(default_factory=list)
@@ -73,6 +75,8 @@ class SendReport:
         }
         if self.dry_run:
             data.update(dry_run=True, would_send=self.would_send)
+        if self.skipped_empty:
+            data["skipped_empty"] = True
         return data
 
     def note_failure(self, email: str, code: int | None, reason: str) -> None:
@@ -83,27 +87,55 @@ class SendReport:
                 self.failures.append({"email": email, "code": code, "reason": reason})
 
 
+class NothingNew(Exception):
+    """Only-new digest with no new story: the caller skips the edition (not an error)."""
+
+
+@dataclass
+class _Edition:
+    digest_id: int | None
+    rendered: RenderedEmail
+    title: str
+    article_ids: list[int] = field(default_factory=list)
+    frozen: bool = False  # the rendering came from an earlier run of this edition
+
+
 def _rendering(
-    engine: Engine, settings: Settings, edition: str, today: date | None
-) -> tuple[int | None, RenderedEmail, str]:
-    """(digest id or None, the rendering, title): the frozen one if the edition started."""
+    engine: Engine,
+    settings: Settings,
+    edition: str,
+    today: date | None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
+) -> _Edition:
+    """The edition to send: the frozen one if it started, else a fresh build through the archive."""
     found = sendlog.find_digest(engine, edition)
     if found is not None and found[1] is not None:
-        return found[0], found[1], settings.digest.title
+        return _Edition(found[0], found[1], settings.digest.title, frozen=True)
+    from digest.archive import Archive
     from digest.pipeline import build_digest
     from digest.render.email import render_email
 
-    built = build_digest(settings, today=sendlog.edition_date(settings, today), edition=edition)
+    archive = Archive(engine, settings)
+    built = build_digest(
+        settings, today=sendlog.edition_date(settings, today), edition=edition, archive=archive, only_new=only_new
+    )
     for failure in built.failures:
         log.warning("source skipped: %s: %s", failure.source, failure.error)
     digest = built.digest
     if not digest.stories:
         failed = f" ({len(built.failures)} sources failed)" if built.failures else ""
-        raise InputError(f"edition {edition}: nothing to send, the digest has no stories{failed}")
+        if only_new and skip_if_empty and built.failures and not built.article_ids and not built.already_sent:
+            # every source broke: that is a failure to report, not "nothing new"
+            raise InputError(f"edition {edition}: every source failed{failed}")
+        if only_new and skip_if_empty:
+            raise NothingNew(f"edition {edition}: nothing new since the last sent digest{failed}")
+        what = "no new stories" if only_new else "no stories"
+        raise InputError(f"edition {edition}: nothing to send, the digest has {what}{failed}")
     rendered = render_email(digest, settings)
     for warning in [*digest.warnings, *rendered.warnings]:
         log.warning("%s", warning)
-    return (found[0] if found else None), rendered, digest.title
+    return _Edition(found[0] if found else None, rendered, digest.title, built.article_ids)
 
 
 def _messages(
@@ -135,13 +167,19 @@ def send_digest(
     progress: Progress | None = None,
     backend: BaseBackend | None = None,
     today: date | None = None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
 ) -> SendReport:
-    """Send (or test-send, or dry-run) one edition; see the module docstring for the guarantees."""
+    """Send (or test-send, or dry-run) one edition; see the module docstring for the guarantees.
+
+    ``only_new`` leaves out stories an earlier sent edition carried; with ``skip_if_empty`` an
+    edition with nothing new is skipped (``report.skipped_empty``) instead of being an error.
+    """
     name = sendlog.edition_name(settings, edition, today)
     backend = backend or backend_from_url(settings.delivery.backend, settings)
     report = SendReport(digest_id=None, backend=backend.display_url, edition=name, dry_run=dry_run, test=bool(to))
     engine = open_engine(settings)
-    run = _Run(settings, engine, backend, report, today, progress)
+    run = _Run(settings, engine, backend, report, today, progress, only_new, skip_if_empty)
     try:
         if to:
             return run.test_copies(list(to))
@@ -159,11 +197,19 @@ class _Run:
     report: SendReport
     today: date | None
     progress: Progress | None
+    only_new: bool = False
+    skip_if_empty: bool = False
+
+    def build(self) -> _Edition:
+        return _rendering(
+            self.engine, self.settings, self.report.edition, self.today, self.only_new, self.skip_if_empty
+        )
 
     def test_copies(self, to: list[str]) -> SendReport:
         report = self.report
         addresses = [normalize_email(a) for a in to]
-        digest_id, rendered, _title = _rendering(self.engine, self.settings, report.edition, self.today)
+        built = self.build()
+        digest_id, rendered = built.digest_id, built.rendered
         report.digest_id = digest_id
         factory = MessageFactory(self.settings, rendered, signer_for(self.settings), test=True)
         messages = []
@@ -179,7 +225,14 @@ class _Run:
 
     def edition(self, retry_failed: bool) -> SendReport:
         engine, report, name = self.engine, self.report, self.report.edition
-        digest_id, rendered, title = _rendering(engine, self.settings, name, self.today)
+        try:
+            built = self.build()
+        except NothingNew as exc:
+            report.skipped_empty = True
+            report.warnings.append(str(exc))
+            log.info("%s: skipped", exc)
+            return report
+        digest_id, rendered, title = built.digest_id, built.rendered, built.title
         # Built before anything is stored: a bad header in the config stops the run here.
         factory = MessageFactory(self.settings, rendered, signer_for(self.settings))
         if report.dry_run:
@@ -196,6 +249,10 @@ class _Run:
         if digest_id is None and count_active(engine) == 0:
             return report  # nobody to send to: do not freeze the edition yet
         digest_id = sendlog.save_digest(engine, name, title, rendered)
+        if not built.frozen and built.article_ids:
+            from digest.archive import Archive
+
+            Archive(engine, self.settings).link_digest(digest_id, built.article_ids)
         report.digest_id = digest_id
         sendlog.enqueue(engine, digest_id)
         before = sendlog.counts(engine, digest_id)
@@ -221,6 +278,9 @@ class _Run:
         finally:
             messages.close()  # the generator's database reads end here
             journal.close()
+            if report.sent:
+                # the edition reached readers: its stories are no longer "new" for the next one
+                sendlog.mark_complete(engine, digest_id)
         after = sendlog.counts(engine, digest_id)
         if after.pending == 0 and after.failed == 0:
             sendlog.mark_complete(engine, digest_id)

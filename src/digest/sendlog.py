@@ -103,6 +103,7 @@ def save_digest(engine: Engine, edition: str, title: str, rendered: RenderedEmai
 
 
 def mark_complete(engine: Engine, digest_id: int) -> None:
+    """Set the edition's sent_at once: from then on its stories are no longer new."""
     with engine.begin() as conn:
         conn.execute(
             update(digests).where(digests.c.id == digest_id, digests.c.sent_at.is_(None)).values(sent_at=_now())

@@ -46,6 +46,9 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 @click.option("--dry-run", is_flag=True, help="Build every message and report what would be sent.")
 @click.option("--retry-failed", is_flag=True, help="Also retry recipients whose delivery failed before.")
 @click.option("--edition", metavar="NAME", help="Edition name (default: today's date in the configured time zone).")
+@click.option(
+    "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
 def send(
@@ -55,6 +58,7 @@ def send(
     dry_run: bool,
     retry_failed: bool,
     edition: str | None,
+    only_new: bool,
     as_json: bool,
 ) -> None:
     """Build the digest and deliver it to every active subscriber.
@@ -90,6 +94,8 @@ def send(
             retry_failed=retry_failed,
             progress=progress,
             backend=backend,
+            only_new=only_new,
+            skip_if_empty=only_new,
         )
     if as_json:
         emit_json(report.to_json())
@@ -99,6 +105,9 @@ def send(
         click.echo(f"Dry run: edition {report.edition} would go to {report.would_send} {who} via {report.backend}.")
         if report.skipped:
             click.echo(f"{report.skipped} already handled (sent, or failed: see --retry-failed).")
+        return
+    if report.skipped_empty:
+        click.echo(f"Nothing new since the last sent digest: edition {report.edition} skipped.")
         return
     if not to and report.sent + report.failed + report.skipped == 0:
         click.echo(
