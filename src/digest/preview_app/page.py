@@ -1,0 +1,222 @@
+"""One preview build (digest, email, social posts, warnings) and the page that shows it.
+
+The page and the email frames must show the SAME build: the digest is built and summarized
+once per page load, and the frames ask for that build by id (see server.BuildCache), so a
+20-story digest is never summarized twice for one look at the page.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from digest.config import Settings
+from digest.ingest import Spec
+from digest.models import SocialPost, Story
+from digest.pipeline import BuildResult, build_digest
+from digest.preview_app import warnings as checks
+from digest.render.email import RenderedEmail, render_email
+from digest.render.templates import make_environment, template_errors
+
+PAGE_TEMPLATE = "preview/page.html.j2"
+PREVIEW_TOKEN = "preview"  # the unsubscribe token shown in the preview's footer link
+
+
+@dataclass
+class PreviewBuild:
+    """Everything the page, the frames and /posts.json show, built once."""
+
+    settings: Settings
+    result: BuildResult
+    email: RenderedEmail
+    html: str  # as one recipient gets it (unsubscribe link and greeting filled in)
+    text: str
+    posts: list[list[SocialPost]]  # per story, one post per platform
+    warnings: list[checks.PreviewWarning]
+    seconds: float
+    id: str = field(default_factory=lambda: secrets.token_hex(8))
+    built_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def stories(self) -> list[Story]:
+        return self.result.digest.stories
+
+    @property
+    def html_bytes(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+
+def preview_unsubscribe_url(settings: Settings) -> str:
+    return settings.delivery.unsubscribe_url.replace("{token}", PREVIEW_TOKEN)
+
+
+def social_posts(story: Story, settings: Settings) -> list[SocialPost]:
+    """One post per configured platform for a story already summarized (no second summary)."""
+    try:
+        from digest.render.social import posts_for_story
+    except ModuleNotFoundError as exc:  # the social work (issue 4) not installed yet
+        if exc.name and exc.name.startswith("digest.render"):
+            return []
+        raise
+    return list(posts_for_story(story, settings))
+
+
+def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> PreviewBuild:
+    """Build, render and check today's digest exactly as `digest preview` would."""
+    start = time.perf_counter()
+    result = build_digest(settings, sources or None)
+    email = render_email(result.digest, settings)
+    html, text = email.personalize(preview_unsubscribe_url(settings), None)
+    posts = [social_posts(story, settings) for story in result.digest.stories]
+    titles = [s.article.title for s in result.digest.stories]
+    found = (
+        checks.failure_warnings(result.failures)
+        + [checks.PreviewWarning("render", w) for w in [*result.digest.warnings, *email.warnings]]
+        + checks.email_warnings(html, settings.email.max_html_bytes)
+        + checks.story_warnings(result.digest.stories)
+        + checks.post_warnings(posts, titles)
+    )
+    for w in found:  # the renderer's own size-guard notes are size warnings
+        if w.kind == "render" and re.search(r"\b(bytes|size|clip)", w.message, re.I):
+            found[found.index(w)] = checks.PreviewWarning("size", w.message, w.level)
+    return PreviewBuild(
+        settings=settings,
+        result=result,
+        email=email,
+        html=html,
+        text=text,
+        posts=posts,
+        warnings=checks.dedupe(found),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def page_context(build: PreviewBuild, *, csrf_token: str, dark: bool = False, send: dict[str, Any] | None = None):
+    settings = build.settings
+    digest = build.result.digest
+    stories = []
+    for i, (story, posts) in enumerate(zip(build.stories, build.posts, strict=True), start=1):
+        stories.append(
+            {
+                "index": i,
+                "title": story.article.title,
+                "url": story.article.url,
+                "site": story.article.site or story.article.source,
+                "lede": story.summary.lede,
+                "key_points": story.summary.key_points,
+                "teasers": story.teasers,
+                "posts": [
+                    {
+                        "platform": p.platform,
+                        "label": checks.platform_label(p.platform),
+                        "text": p.text,
+                        "length": p.length,
+                        "limit": p.limit,
+                        "links": p.links,
+                        "hashtags": p.hashtags,
+                        "problems": _post_problems(p),
+                    }
+                    for p in posts
+                ],
+            }
+        )
+    query = f"?b={build.id}"
+    return {
+        "digest": digest,
+        "subject": build.email.subject,
+        "preheader": build.email.preheader,
+        "from_name": settings.delivery.from_name,
+        "from_address": settings.delivery.from_address,
+        "html_bytes": build.html_bytes,
+        "max_html_bytes": settings.email.max_html_bytes,
+        "text": build.text,
+        "warnings": build.warnings,
+        "errors": sum(1 for w in build.warnings if w.level == "error"),
+        "stories": stories,
+        "failures": build.result.failures,
+        "build": build,
+        "config_label": settings.label,
+        "dark": dark,
+        "email_src": f"/email.html{query}" + ("&dark=1" if dark else ""),
+        "text_src": f"/email.txt{query}",
+        "posts_src": f"/posts.json{query}",
+        "csrf_token": csrf_token,
+        "send": {"ok": "", "error": "", "report": "", "to": "", **(send or {})},
+        "default_test_to": ", ".join(settings.delivery.editors),
+    }
+
+
+def is_http_url(url: str | None) -> bool:
+    """Only http(s) links are made clickable on the page (never javascript: or data:)."""
+    return bool(url) and urlsplit(url or "").scheme.lower() in {"http", "https"}
+
+
+def _post_problems(post: SocialPost) -> list[str]:
+    from digest.preview_app.counting import post_problems
+
+    return post_problems(post)
+
+
+def render_page(build: PreviewBuild, *, csrf_token: str, dark: bool = False, send: dict[str, Any] | None = None) -> str:
+    """The page, from templates/preview/page.html.j2 (overridable like the email templates)."""
+    env = make_environment(build.settings, autoescape=True)
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["http_url"] = is_http_url
+    with template_errors():
+        template = env.get_template(PAGE_TEMPLATE)
+        return template.render(**page_context(build, csrf_token=csrf_token, dark=dark, send=send))
+
+
+def posts_document(build: PreviewBuild) -> dict[str, Any]:
+    """/posts.json: the same shape as `digest social --json`, grouped per story."""
+    return {
+        "build": build.id,
+        "stories": [
+            {
+                "title": story.article.title,
+                "url": story.article.url,
+                "posts": [
+                    {
+                        "platform": p.platform,
+                        "text": p.text,
+                        "length": p.length,
+                        "limit": p.limit,
+                        "links": p.links,
+                        "hashtags": p.hashtags,
+                        **({"facets": p.facets} if p.facets is not None else {}),
+                    }
+                    for p in posts
+                ],
+            }
+            for story, posts in zip(build.stories, build.posts, strict=True)
+        ],
+        "warnings": [w.to_dict() for w in build.warnings],
+    }
+
+
+_DARK_QUERY = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(dark|light)\s*\)", re.I)
+
+
+def emulate_dark_mode(html: str) -> str:
+    """The email as a dark-mode client shows it, without scripts in the frame.
+
+    A frame cannot be told "the user prefers dark" on its own, so the server rewrites the
+    email's ``(prefers-color-scheme: dark)`` queries to always match (and light ones to
+    never match), and declares ``color-scheme: dark`` so unstyled parts turn dark as in
+    Apple Mail. Emails without dark styles show what such clients do: the author's colours
+    on a dark canvas.
+    """
+    html = _DARK_QUERY.sub(lambda m: "(min-width: 0px)" if m.group(1).lower() == "dark" else "(max-width: 0px)", html)
+    marker = (
+        '<meta name="color-scheme" content="dark"><style data-digest-preview="dark">:root{color-scheme:dark}</style>'
+    )
+    head = re.search(r"<head[^>]*>", html, re.I)
+    if head:
+        return html[: head.end()] + marker + html[head.end() :]
+    return marker + html

@@ -1,0 +1,158 @@
+"""Everything that would go wrong with today's digest, found before it goes.
+
+The checks read what readers would actually get: the rendered email HTML (parsed with the
+standard library's ``html.parser``, not regexes), the stories, the social posts and the
+sources that failed. Each finding is one short line an editor can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from digest.models import SocialPost, Story
+
+GMAIL_CLIP_BYTES = 102_000  # Gmail clips the HTML part past about 102 KB
+NEAR_LIMIT = 0.9  # warn when the HTML uses 90% of its budget
+
+
+@dataclass(frozen=True)
+class PreviewWarning:
+    kind: str  # size | lede | alt | post | source | link | render
+    message: str
+    level: str = "warning"  # error (must fix before sending) | warning
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "level": self.level, "message": self.message}
+
+
+@dataclass
+class HtmlFindings:
+    images_without_alt: list[str] = field(default_factory=list)
+    insecure_links: list[str] = field(default_factory=list)
+
+
+class _EmailScanner(HTMLParser):
+    """Collects images lacking alt text and http:// links/images in one pass."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found = HtmlFindings()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "img":
+            if not _decorative(a) and not a.get("alt", "").strip():
+                self.found.images_without_alt.append(a.get("src", "") or "(no src)")
+            _check_url(a.get("src", ""), self.found.insecure_links)
+        elif tag in {"a", "area"}:
+            _check_url(a.get("href", ""), self.found.insecure_links)
+
+    handle_startendtag = handle_starttag
+
+
+def _decorative(attrs: dict[str, str]) -> bool:
+    """Spacers and tracking pixels: 1x1 images, or images marked as presentation only."""
+    if attrs.get("role") == "presentation" or attrs.get("aria-hidden") == "true":
+        return "alt" in attrs
+    return attrs.get("width", "").strip() in {"0", "1"} and attrs.get("height", "").strip() in {"0", "1"}
+
+
+def _check_url(url: str, out: list[str]) -> None:
+    url = url.strip()
+    if urlsplit(url).scheme.lower() == "http" and url not in out:
+        out.append(url)
+
+
+def scan_email_html(html: str) -> HtmlFindings:
+    scanner = _EmailScanner()
+    scanner.feed(html)
+    scanner.close()
+    return scanner.found
+
+
+def size_warnings(html_bytes: int, limit: int) -> list[PreviewWarning]:
+    if html_bytes > limit:
+        clip = "Gmail will clip it and hide the footer" if html_bytes > GMAIL_CLIP_BYTES else "clients may clip it"
+        return [
+            PreviewWarning(
+                "size",
+                f"HTML is {html_bytes:,} bytes, over the {limit:,}-byte clipping limit: {clip} "
+                "(unsubscribe link included)",
+                "error",
+            )
+        ]
+    if html_bytes >= NEAR_LIMIT * limit:
+        return [
+            PreviewWarning(
+                "size", f"HTML is {html_bytes:,} bytes, {html_bytes / limit:.0%} of the {limit:,}-byte clipping limit"
+            )
+        ]
+    return []
+
+
+def story_warnings(stories: Sequence[Story]) -> list[PreviewWarning]:
+    out = []
+    for i, story in enumerate(stories, start=1):
+        lede = (story.summary.lede or "").strip()
+        title = story.article.title.strip()
+        if not lede:
+            out.append(PreviewWarning("lede", f"Story {i} “{title}” has no lede", "error"))
+        elif lede == title:
+            out.append(PreviewWarning("lede", f"Story {i} “{title}”: the lede only repeats the title"))
+    return out
+
+
+def post_warnings(posts_by_story: Sequence[Sequence[SocialPost]], titles: Sequence[str]) -> list[PreviewWarning]:
+    from digest.preview_app.counting import post_problems
+
+    out = []
+    for title, posts in zip(titles, posts_by_story, strict=True):
+        for post in posts:
+            problems = post_problems(post)
+            if problems:
+                out.append(
+                    PreviewWarning("post", f"{platform_label(post.platform)} post for “{title}”: {', '.join(problems)}")
+                )
+            for link in post.links:
+                if urlsplit(link).scheme.lower() == "http":
+                    out.append(
+                        PreviewWarning("link", f"{platform_label(post.platform)} post links to a non-https URL: {link}")
+                    )
+    return out
+
+
+def email_warnings(html: str, limit: int) -> list[PreviewWarning]:
+    size = len(html.encode("utf-8"))
+    found = scan_email_html(html)
+    out = size_warnings(size, limit)
+    out += [PreviewWarning("alt", f"Image without alt text: {src}") for src in found.images_without_alt]
+    out += [PreviewWarning("link", f"Link is not https: {url}") for url in found.insecure_links]
+    return out
+
+
+def failure_warnings(failures: Iterable[object]) -> list[PreviewWarning]:
+    return [
+        PreviewWarning("source", f"Source failed: {getattr(f, 'source', '?')}: {getattr(f, 'error', f)}", "error")
+        for f in failures
+    ]
+
+
+PLATFORM_LABELS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "linkedin": "LinkedIn", "threads": "Threads"}
+
+
+def platform_label(platform: str) -> str:
+    return PLATFORM_LABELS.get(platform, platform.title())
+
+
+def dedupe(warnings: Iterable[PreviewWarning]) -> list[PreviewWarning]:
+    """Errors first, then warnings, each once, in the order found."""
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for w in warnings:
+        if (w.kind, w.message) not in seen:
+            seen.add((w.kind, w.message))
+            unique.append(w)
+    return sorted(unique, key=lambda w: 0 if w.level == "error" else 1)
