@@ -62,14 +62,14 @@ def test_stories_without_a_lede() -> None:
 def test_over_limit_posts_and_http_links_in_posts(monkeypatch) -> None:
     posts = [
         SocialPost("x", "a" * 290, 290, 280),
-        SocialPost("threads", "six links", 9, 500, links=[f"https://e.example/{i}" for i in range(6)]),
+        SocialPost("threads", " ".join(f"https://example.com/{i}" for i in range(6)), 125, 500),
         SocialPost("bluesky", "fine http://plain.example", 25, 300, links=["http://plain.example"]),
         SocialPost("linkedin", "ok", 2, 3000),
     ]
     out = checks.post_warnings([posts], ["Story"])
     messages = [w.message for w in out]
-    assert any("X post for “Story”: 290 / 280: over by 10" in m for m in messages)
-    assert any("Threads post" in m and "6 links (at most 5)" in m for m in messages)
+    assert any("X post for “Story”: 10 over the limit of 280" in m for m in messages)
+    assert any("Threads post" in m and "6 links, at most 5 allowed" in m for m in messages)
     assert any(w.kind == "link" and "http://plain.example" in w.message for w in out)
     assert not any("LinkedIn" in m for m in messages)
 

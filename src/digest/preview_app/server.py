@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from digest.config import Settings, load_settings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import Spec
+from digest.preview_app.counting import counting_data
 from digest.preview_app.page import PreviewBuild, build_preview, emulate_dark_mode, posts_document, render_page
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             "/email.html": self._email_html,
             "/email.txt": self._email_text,
             "/posts.json": self._posts,
+            "/counting.json": self._counting,
             "/healthz": lambda: self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8"),
         }
         if path in routes:
@@ -274,6 +276,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         build = self.server.app.build_for(self._query().get("b"))
         body = json.dumps(posts_document(build), ensure_ascii=False).encode("utf-8")
         self._send(HTTPStatus.OK, body, "application/json")
+
+    def _counting(self) -> None:
+        body = json.dumps(counting_data(), ensure_ascii=False).encode("utf-8")
+        self._send(HTTPStatus.OK, body, "application/json", {"Cache-Control": "max-age=3600"})
 
     def _static(self, name: str) -> None:
         suffix = name[name.rfind(".") :] if "." in name else ""
