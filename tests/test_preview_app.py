@@ -14,6 +14,7 @@ from tests.support.preview import preview_server, write_articles, write_config
 pytestmark = pytest.mark.browser
 
 XSS_TITLE = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"
+LITERAL_TITLE = 'Rates: 2 < 3 & "quotes" stay <3 literal'
 
 
 @pytest.fixture
@@ -34,6 +35,11 @@ def page_factory(browser: Any):
         ctx.close()
 
 
+# perceived brightness 0-255 of an element's background colour
+BRIGHTNESS = """e => { const [r, g, b] = getComputedStyle(e).backgroundColor.match(/[0-9.]+/g).map(Number);
+    return 0.299 * r + 0.587 * g + 0.114 * b; }"""
+
+
 def frame_text(page: Any, frame_id: str) -> str:
     frame = page.frame_locator(f"#{frame_id}")
     return frame.locator("body").inner_text()
@@ -45,41 +51,46 @@ def test_page_shows_every_story_in_both_frames_and_escapes_everything(
     titles = [
         "City council approves harbour flood barrier after a decade of delays",
         XSS_TITLE,
-        "Astronomers map a cold gas stream feeding a distant spiral galaxy",
+        LITERAL_TITLE,
         "Hospital trial cuts emergency waiting times with a new triage rota",
     ]
-    articles = write_articles(tmp_path / "articles", titles)
+    write_articles(tmp_path / "articles", titles)
     config = write_config(tmp_path, tmp_path / "articles")
     with preview_server(config) as server:
         page = page_factory()
         page.goto(server.url, wait_until="load")
         page.wait_for_function(
-            "[...document.querySelectorAll('iframe[data-email-frame]')]"
+            "() => [...document.querySelectorAll('iframe[data-email-frame]')]"
             ".every(f => f.contentDocument && f.contentDocument.readyState === 'complete'"
             " && f.contentDocument.body && f.contentDocument.body.innerText.length > 0)"
         )
-        # both frames, at their widths, show every story title
+        # both frames, at their widths, show every story title as readers see it
         widths = page.eval_on_selector_all("iframe[data-email-frame]", "fs => fs.map(f => f.clientWidth)")
         assert widths == [600, 375]
         for frame_id in ("frame-desktop", "frame-phone"):
-            shown = frame_text(page, frame_id)
-            for a in articles:
-                assert a.title in shown, f"{a.title!r} missing from {frame_id}"
             frame = page.frame_locator(f"#{frame_id}")
-            assert frame.get_by_text(XSS_TITLE).first.is_visible()
-        # the page lists every story, the XSS title as literal text
+            shown = frame.locator("body").inner_text()
+            for title in (titles[0], LITERAL_TITLE, titles[3]):
+                assert title in shown, f"{title!r} missing from {frame_id}"
+                assert frame.get_by_text(title).first.is_visible()
+            # the markup in the source title never became markup in the email
+            assert frame.locator("script, [onerror]").count() == 0
+        # the page lists every story with its title as the source gave it, as literal text
         story_titles = page.locator("#stories article h3").all_inner_texts()
-        assert len(story_titles) == len(articles)
-        assert any(XSS_TITLE in t for t in story_titles)
-        assert page.locator("#stories img").count() == 0
-        assert XSS_TITLE in page.locator("#text-part pre").inner_text()
+        assert len(story_titles) == len(titles)
+        assert any(XSS_TITLE in t for t in story_titles) and any(LITERAL_TITLE in t for t in story_titles)
+        assert page.locator("#stories img, #stories script, body [onerror]").count() == 0
+        assert LITERAL_TITLE in page.locator("#text-part pre").inner_text()
+        # and warns that readers will see something else for the title holding markup
+        markup = page.locator("#warnings li[data-kind=markup]").all_inner_texts()
+        assert len(markup) == 1 and XSS_TITLE in markup[0]
         # the inbox row shows subject and preheader
         assert "Preview Test Digest" in page.locator("[data-inbox=desktop] .subject").inner_text()
         assert page.locator("[data-inbox=desktop] .preheader").inner_text().strip(" –")
         page.screenshot(path=str(artifacts_dir / "preview-app-1280.png"), full_page=True)
         page.wait_for_timeout(200)
         assert page.dialogs == []  # type: ignore[attr-defined]
-        # the email frame itself runs no script at all, whatever the email contains
+        # the email frame runs no script at all, whatever the email contains
         resp = page.request.get(server.url + "email.html")
         assert "script-src 'none'" in resp.headers["content-security-policy"]
 
@@ -92,9 +103,10 @@ def test_dark_mode_toggle_switches_the_frames(tmp_path: Path, page_factory: Any,
         page.goto(server.url)
         light = page.frame_locator("#frame-desktop").locator("html")
         assert light.evaluate("e => getComputedStyle(e).colorScheme") in ("normal", "light", "light dark")
+        light_bg = page.frame_locator("#frame-desktop").locator("body").evaluate(BRIGHTNESS)
         page.click("[data-dark-toggle]")
         page.wait_for_function(
-            "[...document.querySelectorAll('iframe[data-email-frame]')].every(f => f.src.includes('dark=1')"
+            "() => [...document.querySelectorAll('iframe[data-email-frame]')].every(f => f.src.includes('dark=1')"
             " && f.contentDocument && f.contentDocument.readyState === 'complete'"
             " && f.contentDocument.querySelector('meta[name=color-scheme][content=dark]'))"
         )
@@ -102,11 +114,14 @@ def test_dark_mode_toggle_switches_the_frames(tmp_path: Path, page_factory: Any,
         for frame_id in ("frame-desktop", "frame-phone"):
             root = page.frame_locator(f"#{frame_id}").locator("html")
             assert root.evaluate("e => getComputedStyle(e).colorScheme") == "dark"
+            # the email's own dark-mode styles apply (the bundled template has them)
+            dark_bg = page.frame_locator(f"#{frame_id}").locator("body").evaluate(BRIGHTNESS)
+            assert dark_bg < 60 < light_bg
         assert "dark=1" in page.url  # a reload keeps dark mode
         page.screenshot(path=str(artifacts_dir / "preview-app-1280-dark.png"), full_page=True)
         page.click("[data-dark-toggle]")
         page.wait_for_function(
-            "[...document.querySelectorAll('iframe[data-email-frame]')].every(f => !f.src.includes('dark=1'))"
+            "() => [...document.querySelectorAll('iframe[data-email-frame]')].every(f => !f.src.includes('dark=1'))"
         )
 
 

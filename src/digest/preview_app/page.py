@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digest.config import Settings
+from digest.errors import DigestError
 from digest.ingest import Spec
 from digest.models import SocialPost, Story
 from digest.pipeline import BuildResult, build_digest
 from digest.preview_app import warnings as checks
 from digest.render.email import RenderedEmail, render_email
+from digest.render.sanitize import plain_text
 from digest.render.templates import make_environment, template_errors
 
 PAGE_TEMPLATE = "preview/page.html.j2"
@@ -56,15 +58,24 @@ def preview_unsubscribe_url(settings: Settings) -> str:
     return settings.delivery.unsubscribe_url.replace("{token}", PREVIEW_TOKEN)
 
 
-def social_posts(story: Story, settings: Settings) -> list[SocialPost]:
-    """One post per configured platform for a story already summarized (no second summary)."""
-    try:
-        from digest.render.social import posts_for_story
-    except ModuleNotFoundError as exc:  # the social work (issue 4) not installed yet
-        if exc.name and exc.name.startswith("digest.render"):
-            return []
-        raise
-    return list(posts_for_story(story, settings))
+def social_posts(stories: Sequence[Story], settings: Settings) -> tuple[list[list[SocialPost]], list[str]]:
+    """Posts per story and platform, from the summaries already made (never a second summary).
+
+    The posts carry the digest's teasers, as the email does. One story whose posts cannot be
+    made is reported, and the others still get theirs.
+    """
+    from digest.render.social import SocialWriter
+
+    writer = SocialWriter(settings)
+    posts: list[list[SocialPost]] = []
+    problems: list[str] = []
+    for i, story in enumerate(stories, start=1):
+        try:
+            posts.append(writer.posts(story.article, story.summary, teasers=story.teasers))
+        except DigestError as exc:
+            posts.append([])
+            problems.append(f"Story {i} “{story.article.title}”: no social posts: {exc}")
+    return posts, problems
 
 
 def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> PreviewBuild:
@@ -73,13 +84,14 @@ def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> 
     result = build_digest(settings, sources or None)
     email = render_email(result.digest, settings)
     html, text = email.personalize(preview_unsubscribe_url(settings), None)
-    posts = [social_posts(story, settings) for story in result.digest.stories]
+    posts, post_errors = social_posts(result.digest.stories, settings)
     titles = [s.article.title for s in result.digest.stories]
     found = (
         checks.failure_warnings(result.failures)
-        + [checks.PreviewWarning("render", w) for w in [*result.digest.warnings, *email.warnings]]
+        + [checks.PreviewWarning("render", w) for w in [*result.digest.warnings, *email.warnings] if not _covered(w)]
+        + [checks.PreviewWarning("post", m, "error") for m in post_errors]
         + checks.email_warnings(html, settings.email.max_html_bytes)
-        + checks.story_warnings(result.digest.stories)
+        + checks.story_warnings(result.digest.stories, shown=plain_text)
         + checks.post_warnings(posts, titles)
     )
     for w in found:  # the renderer's own size-guard notes are size warnings
@@ -95,6 +107,11 @@ def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> 
         warnings=checks.dedupe(found),
         seconds=time.perf_counter() - start,
     )
+
+
+def _covered(message: str) -> bool:
+    """Build notes the preview reports more precisely itself (failed sources, missing ledes)."""
+    return message.startswith("source failed:") or "has no lede" in message
 
 
 def page_context(build: PreviewBuild, *, csrf_token: str, dark: bool = False, send: dict[str, Any] | None = None):
@@ -213,10 +230,13 @@ def emulate_dark_mode(html: str) -> str:
     on a dark canvas.
     """
     html = _DARK_QUERY.sub(lambda m: "(min-width: 0px)" if m.group(1).lower() == "dark" else "(max-width: 0px)", html)
-    marker = (
-        '<meta name="color-scheme" content="dark"><style data-digest-preview="dark">:root{color-scheme:dark}</style>'
-    )
+    meta = '<meta name="color-scheme" content="dark">'  # the first color-scheme meta wins
+    style = '<style data-digest-preview="dark">:root{color-scheme:dark !important}</style>'  # after the email's
     head = re.search(r"<head[^>]*>", html, re.I)
     if head:
-        return html[: head.end()] + marker + html[head.end() :]
-    return marker + html
+        html = html[: head.end()] + meta + html[head.end() :]
+        end = html.lower().find("</head>")
+        if end != -1:
+            return html[:end] + style + html[end:]
+        return html[: head.end()] + style + html[head.end() :]
+    return meta + style + html

@@ -7,7 +7,7 @@ sources that failed. Each finding is one short line an editor can act on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ NEAR_LIMIT = 0.9  # warn when the HTML uses 90% of its budget
 
 @dataclass(frozen=True)
 class PreviewWarning:
-    kind: str  # size | lede | alt | post | source | link | render
+    kind: str  # size | lede | markup | alt | post | source | link | render
     message: str
     level: str = "warning"  # error (must fix before sending) | warning
 
@@ -93,11 +93,17 @@ def size_warnings(html_bytes: int, limit: int) -> list[PreviewWarning]:
     return []
 
 
-def story_warnings(stories: Sequence[Story]) -> list[PreviewWarning]:
+def story_warnings(stories: Sequence[Story], shown: Callable[[str], str] | None = None) -> list[PreviewWarning]:
+    """Missing ledes, and titles the email must change (``shown``: what the email makes of a text)."""
     out = []
     for i, story in enumerate(stories, start=1):
         lede = (story.summary.lede or "").strip()
         title = story.article.title.strip()
+        if shown is not None and shown(title) != " ".join(title.split()):
+            readers = shown(title) or "(untitled)"
+            out.append(
+                PreviewWarning("markup", f"Story {i} “{title}”: the title holds markup; readers see “{readers}”")
+            )
         if not lede:
             out.append(PreviewWarning("lede", f"Story {i} “{title}” has no lede", "error"))
         elif lede == title:
@@ -111,7 +117,7 @@ def post_warnings(posts_by_story: Sequence[Sequence[SocialPost]], titles: Sequen
     out = []
     for title, posts in zip(titles, posts_by_story, strict=True):
         for post in posts:
-            problems = post_problems(post)
+            problems = post_problems(post) + list(getattr(post, "warnings", []) or [])
             if problems:
                 out.append(
                     PreviewWarning("post", f"{platform_label(post.platform)} post for “{title}”: {', '.join(problems)}")
