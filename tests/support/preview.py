@@ -51,15 +51,25 @@ def article_text(title: str, topic: str, noun: str, paragraphs: int = 4) -> str:
     return title + "\n\n" + "\n\n".join(parts) + "\n"
 
 
-def write_articles(folder: Path, titles: Sequence[str] | None = None, paragraphs: int = 4) -> list[Article]:
+def write_articles(
+    folder: Path, titles: Sequence[str] | None = None, paragraphs: int = 4, *, with_urls: bool = False
+) -> list[Article]:
+    """Plain-text articles (first line: the title); ``with_urls``: Markdown with a url in front matter."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for i, (topic, default_title, noun) in enumerate(TOPICS):
         if titles is not None and i >= len(titles):
             break
         title = titles[i] if titles is not None else default_title
-        path = folder / f"{i + 1:02d}-{topic.lower()}.txt"
-        path.write_text(article_text(title, topic, noun, paragraphs), encoding="utf-8")
+        text = article_text(title, topic, noun, paragraphs)
+        if with_urls:
+            path = folder / f"{i + 1:02d}-{topic.lower()}.md"
+            url = f"https://news.example.com/{topic.lower()}/{i + 1}"
+            body = text.split("\n", 1)[1]
+            text = f"---\ntitle: {title}\nurl: {url}\nsite: Example News\n---\n\n# {title}\n{body}"
+        else:
+            path = folder / f"{i + 1:02d}-{topic.lower()}.txt"
+        path.write_text(text, encoding="utf-8")
         out.append(Article(title, path))
     return out
 

@@ -138,6 +138,7 @@ def page_context(build: PreviewBuild, *, csrf_token: str, dark: bool = False, se
                         "links": p.links,
                         "hashtags": p.hashtags,
                         "problems": _post_problems(p),
+                        "paste_links": paste_links(p),
                     }
                     for p in posts
                 ],
@@ -167,6 +168,25 @@ def page_context(build: PreviewBuild, *, csrf_token: str, dark: bool = False, se
         "send": {"ok": "", "error": "", "report": "", "to": "", **(send or {})},
         "default_test_to": ", ".join(settings.delivery.editors),
     }
+
+
+def paste_links(post: SocialPost) -> list[list[str]]:
+    """[shown text, full URL] for links the post shows shortened (Bluesky), from its facets.
+
+    The copy button pastes the full URL in their place: the Bluesky composer shortens links
+    itself and links the full URL, while a pasted "example.com/pa…" would link a cut URL.
+    """
+    pairs = []
+    raw = post.text.encode("utf-8")
+    for facet in post.facets or []:
+        index = facet.get("index", {})
+        for feature in facet.get("features", []):
+            uri = feature.get("uri")
+            if uri and feature.get("$type", "").endswith("#link"):
+                shown = raw[index.get("byteStart", 0) : index.get("byteEnd", 0)].decode("utf-8", "replace")
+                if shown and shown != uri:
+                    pairs.append([shown, uri])
+    return pairs
 
 
 def is_http_url(url: str | None) -> bool:

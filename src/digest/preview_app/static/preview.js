@@ -14,10 +14,18 @@
     card.dataset.counted = "live";
   }
 
+  // What to paste: the text, with links the card shows shortened given in full (Bluesky's
+  // composer shortens them itself and links the full URL).
+  function pasteText(card) {
+    let text = card.querySelector("textarea").value;
+    for (const [shown, url] of JSON.parse(card.dataset.links || "[]")) text = text.split(shown).join(url);
+    return text;
+  }
+
   async function copyCard(card, button) {
     const area = card.querySelector("textarea");
     try {
-      await navigator.clipboard.writeText(area.value);
+      await navigator.clipboard.writeText(pasteText(card));
     } catch (err) {
       area.select(); // clipboard API refused (no permission, not a secure context)
       document.execCommand("copy");
