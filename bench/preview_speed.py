@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BBC = ROOT.parent / "shared" / "data" / "bbc-news-summary" / "article"
+# ../shared from the project root (a worktree may sit one level deeper)
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
+BBC = SHARED / "data" / "bbc-news-summary" / "article"
 
 
 def write_articles(folder: Path, n: int) -> str:
@@ -39,7 +41,7 @@ def write_articles(folder: Path, n: int) -> str:
             src = files[i * step]
             text = src.read_bytes().decode("utf-8", "replace")
             (folder / f"{i:02d}-{src.parent.name}-{src.name}").write_text(text, encoding="utf-8")
-        return f"{n} BBC News articles from {BBC.relative_to(ROOT.parent)}"
+        return f"{n} BBC News articles from {BBC}"
     seed = next((ROOT / "examples" / "articles").glob("*.txt")).read_text(encoding="utf-8")
     body = seed.split("\n", 1)[1]
     for i in range(n):
@@ -119,7 +121,10 @@ def main() -> None:
     print(f"  page      GET / complete                        {ms(full)}")
     print(f"  frames    2x /email.html + /email.txt (cached)  {ms(frames)}")
     ratio = statistics.median(ttfb) / statistics.median(base_times)
-    print(f"  ratio     page TTFB / preview --out = {ratio:.2f}x (target <= 1.2x): {'OK' if ratio <= 1.2 else 'OVER'}")
+    paired = statistics.median(p / b for p, b in zip(ttfb, base_times, strict=True))
+    print(f"  ratio     page TTFB / preview --out = {ratio:.2f}x of medians, {paired:.2f}x median of paired runs")
+    verdict = "OK" if max(ratio, paired) <= 1.2 else "OVER"
+    print(f"  target    <= 1.2x: {verdict}")
     sys.exit(0)
 
 

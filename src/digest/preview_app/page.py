@@ -7,14 +7,18 @@ once per page load, and the frames ask for that build by id (see server.BuildCac
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import jinja2
 
 from digest.config import Settings
 from digest.errors import DigestError
@@ -22,9 +26,10 @@ from digest.ingest import Spec
 from digest.models import SocialPost, Story
 from digest.pipeline import BuildResult, build_digest
 from digest.preview_app import warnings as checks
+from digest.preview_app.counting import post_problems
 from digest.render.email import RenderedEmail, render_email
 from digest.render.sanitize import plain_text
-from digest.render.templates import make_environment, template_errors
+from digest.render.templates import make_environment, template_dirs, template_errors
 
 PAGE_TEMPLATE = "preview/page.html.j2"
 PREVIEW_TOKEN = "preview"  # the unsubscribe token shown in the preview's footer link
@@ -40,6 +45,7 @@ class PreviewBuild:
     html: str  # as one recipient gets it (unsubscribe link and greeting filled in)
     text: str
     posts: list[list[SocialPost]]  # per story, one post per platform
+    problems: list[list[list[str]]]  # per story and post: why it cannot be pasted as it is
     warnings: list[checks.PreviewWarning]
     seconds: float
     id: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -85,6 +91,7 @@ def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> 
     email = render_email(result.digest, settings)
     html, text = email.personalize(preview_unsubscribe_url(settings), None)
     posts, post_errors = social_posts(result.digest.stories, settings)
+    problems = [[post_problems(p) for p in story_posts] for story_posts in posts]
     titles = [s.article.title for s in result.digest.stories]
     found = (
         checks.failure_warnings(result.failures)
@@ -92,7 +99,7 @@ def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> 
         + [checks.PreviewWarning("post", m, "error") for m in post_errors]
         + checks.email_warnings(html, settings.email.max_html_bytes)
         + checks.story_warnings(result.digest.stories, shown=plain_text)
-        + checks.post_warnings(posts, titles)
+        + checks.post_warnings(posts, titles, problems)
     )
     for w in found:  # the renderer's own size-guard notes are size warnings
         if w.kind == "render" and re.search(r"\b(bytes|size|clip)", w.message, re.I):
@@ -104,6 +111,7 @@ def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> 
         html=html,
         text=text,
         posts=posts,
+        problems=problems,
         warnings=checks.dedupe(found),
         seconds=time.perf_counter() - start,
     )
@@ -118,7 +126,7 @@ def page_context(build: PreviewBuild, *, csrf_token: str, dark: bool = False, se
     settings = build.settings
     digest = build.result.digest
     stories = []
-    for i, (story, posts) in enumerate(zip(build.stories, build.posts, strict=True), start=1):
+    for i, (story, posts, problems) in enumerate(zip(build.stories, build.posts, build.problems, strict=True), start=1):
         stories.append(
             {
                 "index": i,
@@ -137,10 +145,10 @@ def page_context(build: PreviewBuild, *, csrf_token: str, dark: bool = False, se
                         "limit": p.limit,
                         "links": p.links,
                         "hashtags": p.hashtags,
-                        "problems": _post_problems(p),
+                        "problems": problems[j],
                         "paste_links": paste_links(p),
                     }
-                    for p in posts
+                    for j, p in enumerate(posts)
                 ],
             }
         )
@@ -194,17 +202,18 @@ def is_http_url(url: str | None) -> bool:
     return bool(url) and urlsplit(url or "").scheme.lower() in {"http", "https"}
 
 
-def _post_problems(post: SocialPost) -> list[str]:
-    from digest.preview_app.counting import post_problems
-
-    return post_problems(post)
+@functools.lru_cache(maxsize=8)
+def _page_environment(dirs: tuple[Path, ...], settings: Settings) -> jinja2.Environment:
+    """Compiled once per template folders; Jinja re-reads a template whose file changed."""
+    env = make_environment(settings, autoescape=True)
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["http_url"] = is_http_url
+    return env
 
 
 def render_page(build: PreviewBuild, *, csrf_token: str, dark: bool = False, send: dict[str, Any] | None = None) -> str:
     """The page, from templates/preview/page.html.j2 (overridable like the email templates)."""
-    env = make_environment(build.settings, autoescape=True)
-    env.filters["thousands"] = lambda n: f"{n:,}"
-    env.filters["http_url"] = is_http_url
+    env = _page_environment(tuple(template_dirs(build.settings)), build.settings)
     with template_errors():
         template = env.get_template(PAGE_TEMPLATE)
         return template.render(**page_context(build, csrf_token=csrf_token, dark=dark, send=send))

@@ -158,6 +158,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "digest-preview"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
 
     # ------------------------------------------------------------ plumbing
     def version_string(self) -> str:

@@ -111,13 +111,19 @@ def story_warnings(stories: Sequence[Story], shown: Callable[[str], str] | None 
     return out
 
 
-def post_warnings(posts_by_story: Sequence[Sequence[SocialPost]], titles: Sequence[str]) -> list[PreviewWarning]:
+def post_warnings(
+    posts_by_story: Sequence[Sequence[SocialPost]],
+    titles: Sequence[str],
+    problems_by_story: Sequence[Sequence[Sequence[str]]] | None = None,
+) -> list[PreviewWarning]:
+    """Posts that cannot be pasted as they are (``problems_by_story``: precomputed, per post)."""
     from digest.preview_app.counting import post_problems
 
     out = []
-    for title, posts in zip(titles, posts_by_story, strict=True):
-        for post in posts:
-            problems = post_problems(post) + list(getattr(post, "warnings", []) or [])
+    for n, (title, posts) in enumerate(zip(titles, posts_by_story, strict=True)):
+        for k, post in enumerate(posts):
+            found = problems_by_story[n][k] if problems_by_story is not None else post_problems(post)
+            problems = list(found) + list(getattr(post, "warnings", []) or [])
             if problems:
                 out.append(
                     PreviewWarning("post", f"{platform_label(post.platform)} post for “{title}”: {', '.join(problems)}")
