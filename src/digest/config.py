@@ -200,11 +200,23 @@ class EmailSettings:
     max_html_bytes: int = setting(100_000, integer(10_000, 10_000_000))
     max_teasers: int = setting(3, integer(0, 10))
     language: str = setting("en", text)
+    footer: str | None = setting(None, optional_text)  # who sends it and why; {title} {from_name}
+
+
+SOCIAL_PLATFORMS = ("x", "bluesky", "mastodon", "linkedin", "threads")
+
+
+def platform_list(value: Any) -> tuple[str, ...]:
+    names = tuple(v.strip().lower() for v in string_list(value))
+    unknown = [n for n in names if n not in SOCIAL_PLATFORMS]
+    if unknown:
+        raise ValueError(f"expected platforms among {', '.join(SOCIAL_PLATFORMS)}, got {_show(unknown[0])}")
+    return names
 
 
 @dataclass(frozen=True)
 class SocialSettings:
-    platforms: tuple[str, ...] = setting(("x", "bluesky", "mastodon", "linkedin", "threads"), string_list)
+    platforms: tuple[str, ...] = setting(SOCIAL_PLATFORMS, platform_list)
     max_hashtags: int = setting(2, integer(0, 10))
     hashtags: tuple[str, ...] = setting((), string_list)
     mastodon_limit: int = setting(500, integer(100, 100_000))

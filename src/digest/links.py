@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Parameters that identify a click, not a document: dropped from canonical URLs.
@@ -53,6 +54,30 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
+def utm_adder(**params: str | None) -> Callable[[str], str]:
+    """``add_utm`` with fixed parameters, for tagging many links fast (one digest's links).
+
+    The encoded parameters are computed once; a URL whose query has no ``utm_`` at all (the
+    usual case) just gets them appended, others go through ``add_utm``.
+    """
+    suffix = urlencode([(f"utm_{k}", v) for k, v in params.items() if v])
+
+    def tag(url: str) -> str:
+        if not suffix or not url[:8].lower().startswith(("http://", "https://")):
+            return url
+        base, hash_, fragment = url.partition("#")
+        if "utm_" in base.lower():
+            return add_utm(url, **params)
+        joiner = "&"
+        if "?" not in base:
+            joiner = "?"
+        elif base.endswith(("?", "&")):
+            joiner = ""
+        return f"{base}{joiner}{suffix}{hash_}{fragment}"
+
+    return tag
+
+
 def add_utm(url: str, **params: str | None) -> str:
     """Add ``utm_*`` parameters, keeping the existing query and any utm_* value already set.
 
@@ -62,11 +87,15 @@ def add_utm(url: str, **params: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() not in {"http", "https"}:
         return url
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    present = {k.lower() for k, _ in query}
+    present = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    added = []
     for key, value in params.items():
         name = f"utm_{key}"
         if value and name not in present:
-            query.append((name, value))
+            added.append((name, value))
             present.add(name)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), parts.fragment))
+    if not added:
+        return url
+    # Append to the query exactly as it was: re-encoding it could change what the server sees.
+    query = "&".join(p for p in (parts.query.rstrip("&"), urlencode(added)) if p)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

@@ -86,7 +86,10 @@ class SocialPost:
     links: list[str] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
     thread: list[str] | None = None
-    facets: list[dict[str, Any]] | None = None
+    facets: list[dict[str, Any]] | None = None  # Bluesky: link/tag facets, UTF-8 byte offsets
+    thread_facets: list[list[dict[str, Any]]] | None = None  # Bluesky: facets of each thread part
+    link_attachment: str | None = None  # a link too long for the text limit (never cut)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass

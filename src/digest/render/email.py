@@ -1,20 +1,45 @@
-"""STUB (owned by the email work of issue 3). The contract below is stable.
+"""The digest email: Jinja2 renders MJML, MRML (mjml-python) turns it into HTML, plus a text part.
 
 ``render_email(digest, settings) -> RenderedEmail``. The HTML and text are rendered ONCE per
-digest with two markers; delivery personalizes each recipient's copy by substitution
+digest with two markers in place; delivery personalizes each recipient's copy by substitution
 (``RenderedEmail.personalize``), never by re-rendering MJML.
+
+Every value from a source is reduced to plain text and every link checked (``render.sanitize``)
+before templates see it; Jinja autoescape encodes the rest. Story links carry UTM parameters.
+The HTML is kept under ``[email] max_html_bytes`` by ``render.size.fit_html``; the text part
+always has every story in full.
 """
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from mjml import mjml2html
 
 from digest.config import Settings
-from digest.models import Digest
+from digest.errors import ConfigError, TemplateError
+from digest.links import utm_adder
+from digest.models import Digest, Story
+from digest.render import plaintext
+from digest.render.sanitize import one_line, plain_text, safe_url
+from digest.render.size import fit_html
+from digest.render.templates import make_environment, template_dirs, template_errors
 
 UNSUBSCRIBE_MARKER = "https://digest.invalid/__UNSUBSCRIBE__"
 GREETING_MARKER = "__DIGEST_GREETING__"
+
+HTML_TEMPLATE = "email/digest.mjml.j2"
+TEXT_TEMPLATE = "email/digest.txt.j2"
+PREHEADER_CHARS = 110
 
 
 @dataclass
@@ -27,21 +52,294 @@ class RenderedEmail:
 
     def personalize(self, unsubscribe_url: str, name: str | None = None) -> tuple[str, str]:
         """(html, text) for one recipient: their unsubscribe link and greeting."""
-        greeting = f"Hi {name.strip()}," if name and name.strip() else "Hi,"
+        clean_name = plain_text(name) if name else ""
+        greeting = f"Hi {clean_name}," if clean_name else "Hi,"
         html = self.html.replace(UNSUBSCRIBE_MARKER, html_lib.escape(unsubscribe_url, quote=True))
         html = html.replace(GREETING_MARKER, html_lib.escape(greeting))
         text = self.text.replace(UNSUBSCRIBE_MARKER, unsubscribe_url).replace(GREETING_MARKER, greeting)
         return html, text
 
+    @property
+    def html_bytes(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+
+# ---------------------------------------------------------------- what templates see
+
+
+@dataclass
+class LinkView:
+    title: str
+    url: str | None
+    site: str | None = None
+
+
+@dataclass
+class StoryView:
+    number: int
+    title: str
+    url: str | None  # with UTM parameters; None when the article has no safe link
+    site: str | None
+    author: str | None
+    lede: str
+    key_points: list[str]
+    teasers: list[LinkView]
+
+    def as_link(self) -> LinkView:
+        return LinkView(title=self.title, url=self.url, site=self.site)
+
+
+@dataclass
+class DigestView:
+    title: str
+    subject: str
+    date: str  # ISO date
+    date_display: str  # "Saturday 28 November 2026"
+    lang: str
+    intro: str
+    greeting: str
+    preheader: str
+    footer: str
+    from_name: str
+    unsubscribe_url: str
+    view_in_browser: str | None
+    stories: list[StoryView]
+    more_stories: list[LinkView] = field(default_factory=list)
+    omitted: int = 0  # stories left out even of "More stories" (only for absurdly large digests)
+
+
+def long_date(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _fill(template: str, key: str, values: dict[str, Any]) -> str:
+    try:
+        return template.format_map(values)
+    except KeyError as exc:
+        known = ", ".join("{" + k + "}" for k in values)
+        raise ConfigError(f"[email] {key}: unknown placeholder {{{exc.args[0]}}} (known: {known})") from None
+    except (ValueError, IndexError) as exc:
+        raise ConfigError(f"[email] {key}: bad placeholder: {exc}") from None
+
+
+def site_name(story: Story) -> str | None:
+    if story.article.site:
+        return plain_text(story.article.site) or None
+    url = safe_url(story.article.url)
+    if url and (host := urlsplit(url).hostname):
+        return host.removeprefix("www.")
+    return None
+
+
+def trim(text: str, limit: int) -> str:
+    """Shorten at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-—")
+    return cut + "…"
+
+
+def _teaser_views(story: Story, link: Any) -> list[LinkView]:
+    views = []
+    for teaser in story.teasers:
+        title = plain_text(teaser.title)
+        url = link(teaser.url) if teaser.url else None
+        if title and (url or not teaser.url):  # an unsafe link drops the teaser, never shows it
+            views.append(LinkView(title=title, url=url))
+    return views
+
+
+def build_view(digest: Digest, settings: Settings) -> DigestView:
+    """The template context: sanitized text, checked links with UTM, markers in place."""
+    es = settings.email
+    campaign = es.utm_campaign or digest.date.isoformat()
+    tag = utm_adder(source=es.utm_source, medium="email", campaign=campaign)
+
+    def story_link(url: str | None, base: str | None = None) -> str | None:
+        safe = safe_url(url, base=base)
+        if not safe or not safe.lower().startswith(("http://", "https://")):
+            return None
+        return tag(safe)
+
+    values = {
+        "title": digest.title,
+        "date": digest.date.isoformat(),
+        "date_long": long_date(digest.date),
+        "edition": digest.edition or digest.date.isoformat(),
+        "stories": len(digest.stories),
+        "from_name": settings.delivery.from_name,
+    }
+    subject = one_line(_fill(es.subject, "subject", values))
+    stories = []
+    for number, story in enumerate(digest.stories, start=1):
+        article = story.article
+        stories.append(
+            StoryView(
+                number=number,
+                title=plain_text(article.title) or "(untitled)",
+                url=story_link(article.url),
+                site=site_name(story),
+                author=plain_text(article.author) or None,
+                lede=plain_text(story.summary.lede),
+                key_points=[p for p in (plain_text(k) for k in story.summary.key_points) if p],
+                teasers=_teaser_views(story, story_link),
+            )
+        )
+    if es.preheader:
+        preheader = plain_text(_fill(es.preheader, "preheader", values))
+    elif stories and stories[0].lede:
+        preheader = stories[0].lede
+    else:
+        preheader = plain_text(digest.intro) or subject
+    browser = safe_url(_fill(es.archive_url, "archive_url", values)) if es.archive_url else None
+    footer_template = es.footer or (
+        "You are receiving {title} because you subscribed to it. It is sent by {from_name}."
+    )
+    return DigestView(
+        title=plain_text(digest.title),
+        subject=subject,
+        date=digest.date.isoformat(),
+        date_display=long_date(digest.date),
+        lang=es.language,
+        intro=plain_text(digest.intro, keep_paragraphs=True),
+        greeting=GREETING_MARKER,
+        preheader=trim(preheader, PREHEADER_CHARS),
+        footer=plain_text(_fill(footer_template, "footer", values), keep_paragraphs=True),
+        from_name=plain_text(settings.delivery.from_name),
+        unsubscribe_url=UNSUBSCRIBE_MARKER,
+        view_in_browser=browser,
+        stories=stories,
+    )
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _autoescape(name: str | None) -> bool:
+    return not (name or "").endswith((".txt.j2", ".txt"))
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """What rendering needs from the settings, prepared once: environment, folders, MJML loader."""
+
+    env: jinja2.Environment
+    dirs: tuple[Path, ...]
+    include_loader: Callable[[str], str]
+
+
+@functools.lru_cache(maxsize=8)
+def renderer(settings: Settings) -> Renderer:
+    """Cached per settings: templates compile (and are checked) once per process.
+
+    A template edited while a long-running process (the scheduler) is up is picked up on restart.
+    """
+    dirs = tuple(template_dirs(settings))
+    env = make_environment(settings, autoescape=_autoescape, filters={"wrap": plaintext.wrap})
+    env.auto_reload = False  # no stat() per include per story
+    env.globals["rule"] = plaintext.rule
+    check_templates(env)
+    return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs))
+
+
+def environment(settings: Settings) -> jinja2.Environment:
+    """The Jinja environment for ``settings`` (see ``renderer``)."""
+    return renderer(settings).env
+
+
+def _include_loader(dirs: tuple[Path, ...]):  # noqa: ANN202
+    """MJML ``<mj-include path="...">``: resolved in the template folders, user's first."""
+
+    def load(path: str) -> str:
+        rel = Path(path)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise FileNotFoundError(path)
+        for base in dirs:
+            for candidate in (base / rel, base / "email" / rel):
+                if candidate.is_file():
+                    return candidate.read_text(encoding="utf-8")
+        raise FileNotFoundError(path)
+
+    return load
+
+
+_SCRIPT_TAG = re.compile(r"<[sS][cC][rR][iI][pP][tT]\b")
+_UNSAFE_MARKUP = re.compile(
+    r"<script\b|<[a-z][^>]*\son[a-z]+\s*=|<[a-z][^>]*\s(?:href|src)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):",
+    re.IGNORECASE,
+)
+
+
+def check_templates(env: jinja2.Environment) -> None:
+    """Refuse templates whose markup could run code (a script, an on*= handler, a javascript: link).
+
+    Source values can never add markup (they are reduced to plain text and escaped), so checking
+    the templates once per process covers the whole email without scanning every render.
+    """
+    assert env.loader is not None
+    for name in env.list_templates(filter_func=lambda n: n.startswith("email/") and n.endswith(".j2")):
+        source, filename, _ = env.loader.get_source(env, name)
+        if m := _UNSAFE_MARKUP.search(source):
+            line = source.count("\n", 0, m.start()) + 1
+            found = m.group(0)[-40:].strip()
+            raise TemplateError(f"{filename}:{line}: {found!r}: scripts are not allowed in an email")
+
+
+def check_html(html: str, template: str) -> None:
+    """Last guard on the output itself: no <script> whatever happened before."""
+    if m := _SCRIPT_TAG.search(html):
+        raise TemplateError(f"{template}: the email would contain {m.group(0)!r}: scripts are not allowed")
+
+
+def render_mjml(settings: Settings, view: DigestView) -> str:
+    """Jinja -> MJML source (no MJML compile)."""
+    with template_errors():
+        return (
+            environment(settings)
+            .get_template(HTML_TEMPLATE)
+            .render(digest=view, stories=view.stories, more_stories=view.more_stories)
+        )
+
+
+def mjml_to_html(source: str, settings: Settings) -> str:
+    try:
+        return mjml2html(source, disable_comments=True, include_loader=renderer(settings).include_loader)
+    except ValueError as exc:  # MRML reports every problem as a bare ValueError
+        raise TemplateError(f"{HTML_TEMPLATE}: MJML error: {exc}") from None
+
+
+def render_html(view: DigestView, settings: Settings) -> str:
+    html = mjml_to_html(render_mjml(settings, view), settings)
+    check_html(html, HTML_TEMPLATE)
+    return html
+
+
+def render_text(view: DigestView, settings: Settings) -> str:
+    with template_errors():
+        raw = (
+            environment(settings)
+            .get_template(TEXT_TEMPLATE)
+            .render(digest=view, stories=view.stories, more_stories=view.more_stories)
+        )
+    return plaintext.enforce_width(raw)
+
 
 def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
-    subject = settings.email.subject.format(title=digest.title, date=digest.date.isoformat())
-    parts = [f"<h1>{html_lib.escape(digest.title)}</h1>", f"<p>{GREETING_MARKER}</p>"]
-    lines = [digest.title, "", GREETING_MARKER, ""]
-    for story in digest.stories:
-        parts.append(f"<h2>{html_lib.escape(story.article.title)}</h2><p>{html_lib.escape(story.summary.lede)}</p>")
-        lines += [story.article.title, story.summary.lede, ""]
-    parts.append(f'<p><a href="{UNSUBSCRIBE_MARKER}">Unsubscribe</a></p>')
-    lines.append(f"Unsubscribe: {UNSUBSCRIBE_MARKER}")
-    html = '<!doctype html><html lang="en"><body>' + "".join(parts) + "</body></html>"
-    return RenderedEmail(subject=subject, html=html, text="\n".join(lines) + "\n")
+    """Render the digest once, with the unsubscribe and greeting markers in place."""
+    view = build_view(digest, settings)
+    html, shown, warnings = fit_html(view, lambda v: render_html(v, settings), settings.email.max_html_bytes)
+    text = render_text(view, settings)  # the text part is never shortened: it has every story
+    return RenderedEmail(subject=view.subject, html=html, text=text, preheader=view.preheader, warnings=list(warnings))
+
+
+__all__ = [
+    "GREETING_MARKER",
+    "UNSUBSCRIBE_MARKER",
+    "DigestView",
+    "LinkView",
+    "RenderedEmail",
+    "StoryView",
+    "build_view",
+    "render_email",
+]

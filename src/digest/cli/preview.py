@@ -1,0 +1,86 @@
+"""`digest preview`: build the digest and write the email files without sending anything."""
+
+from __future__ import annotations
+
+import sys
+import webbrowser
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import click
+
+from digest.cli.common import AppContext, emit_json, pass_app
+from digest.preview import DEFAULT_OUT_DIR, PreviewResult, preview_digest
+from digest.render.email import site_name
+
+
+def _progress_bar() -> tuple[Any, Any]:
+    """A rich progress bar on stderr when it is a terminal; (context, callback)."""
+    if not sys.stderr.isatty():
+        return nullcontext(), None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(f"reading {stage}" if stage == "sources" else "summarizing", total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return bar, update
+
+
+def print_summary(result: PreviewResult) -> None:
+    """Where the files are, and one line per story (stdout)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 110)
+    console.print(f"HTML: {result.html_path}  ({result.html_bytes:,} bytes)", markup=False)
+    console.print(f"Text: {result.text_path}", markup=False)
+    console.print(f"Data: {result.data_path}", markup=False)
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("Title", overflow="ellipsis", no_wrap=True, max_width=56)
+    table.add_column("Site", overflow="ellipsis", no_wrap=True, max_width=24)
+    table.add_column("Points", justify="right")
+    table.add_column("Teasers", justify="right")
+    for i, story in enumerate(result.digest.stories, start=1):
+        site = site_name(story) or ""
+        table.add_row(str(i), story.article.title, site, str(len(story.summary.key_points)), str(len(story.teasers)))
+    console.print(table)
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT_DIR,
+    show_default=True,
+    help="Folder for digest.html, digest.txt and digest.json.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open digest.html in your web browser.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document with paths, counts and warnings.")
+@pass_app
+def preview(app: AppContext, sources: tuple[str, ...], out_dir: Path, open_browser: bool, as_json: bool) -> None:
+    """Build the digest from SOURCES (default: the config's sources) and write it, without sending.
+
+    SOURCES are files, folders, globs, "-" (stdin) or http(s) URLs of feeds or pages.
+    """
+    settings = app.settings
+    bar, update = _progress_bar()
+    with bar:
+        result = preview_digest(settings, list(sources) or None, out_dir, progress=update)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        print_summary(result)
+    if open_browser:
+        webbrowser.open(result.html_path.resolve().as_uri())
