@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVE = [sys.executable, "-m", "digest.preview_app"]
+SERVE = [sys.executable, "-m", "digest", "preview", "--serve"]
 
 TOPICS = [
     ("Harbour", "City council approves harbour flood barrier after a decade of delays", "port"),

@@ -224,26 +224,44 @@
   }
 
   // Offsets here are UTF-16 indices (JavaScript's); only lengths are compared with Python.
+  // As in Python, only the tokens between spaces and line breaks that hold a "." (or ":") are
+  // scanned: no URL part admits a space.
+  const TOKEN = /[^ \n]+/g;
+
   function extractUrlSpans(text, withoutProtocol = true) {
-    if (!text || (withoutProtocol ? !text.includes(".") : !text.includes(":"))) return [];
-    const pats = patterns;
+    const needle = withoutProtocol ? "." : ":";
+    if (!text || !text.includes(needle)) return [];
     const spans = [];
-    pats.extract.lastIndex = 0;
+    TOKEN.lastIndex = 0;
+    let t;
+    while ((t = TOKEN.exec(text)) !== null) {
+      if (t[0].includes(needle)) scan(t[0], t.index, withoutProtocol, spans);
+    }
+    return spans;
+  }
+
+  function scan(text, offset, withoutProtocol, spans) {
+    const pats = patterns;
+    const extract = pats.extract;
+    extract.lastIndex = 0;
     let m;
-    while ((m = pats.extract.exec(text)) !== null) {
+    while ((m = extract.exec(text)) !== null) {
       const [before, url, protocol, domain, , path] = [m[1], m[2], m[3], m[4], m[5], m[6]];
       let [start, end] = m.indices[2];
+      start += offset;
+      end += offset;
       if (!punycodeOk(url, protocol || "https://", domain)) continue;
       if (!protocol) {
         if (!withoutProtocol || (before && "-_./".includes(before))) continue;
         let last = null;
-        pats.asciiDomain.lastIndex = 0;
+        const ascii = pats.asciiDomain;
+        ascii.lastIndex = 0;
         let d;
-        while ((d = pats.asciiDomain.exec(domain)) !== null) {
+        while ((d = ascii.exec(domain)) !== null) {
           last = [start + d.index, start + d.index + d[0].length];
           if (path || pats.specialShort.test(d[0]) || !pats.shortDomain.test(d[0])) spans.push(last);
           else last = null;
-          if (d[0].length === 0) pats.asciiDomain.lastIndex++;
+          if (d[0].length === 0) ascii.lastIndex++;
         }
         if (last === null) continue;
         if (path) spans[spans.length - 1] = [spans[spans.length - 1][0], end];
@@ -256,7 +274,6 @@
         spans.push([start, end]);
       }
     }
-    return spans;
   }
 
   // ---------------------------------------------------------------- X weighted length
