@@ -125,21 +125,37 @@ def test_dark_mode_toggle_switches_the_frames(tmp_path: Path, page_factory: Any,
         )
 
 
-def test_oversized_digest_shows_a_size_warning(tmp_path: Path, page_factory: Any) -> None:
-    write_articles(tmp_path / "articles", paragraphs=30)
-    config = write_config(tmp_path, tmp_path / "articles", "[email]\nmax_html_bytes = 10000\n")
+def test_warnings_list_size_failed_sources_and_plain_http_links(tmp_path: Path, page_factory: Any) -> None:
+    articles = tmp_path / "articles"
+    write_articles(articles, paragraphs=30)
+    (articles / "07-insecure.md").write_text(
+        "---\ntitle: Old site story\nurl: http://insecure.example.com/story\n---\n\n# Old site story\n\n"
+        "The old site still serves its pages without encryption. Readers who follow the link are warned.\n",
+        encoding="utf-8",
+    )
+    extra = '[email]\nmax_html_bytes = 10000\n\n[[sources]]\ntype = "path"\npath = "no-such-folder"\n'
+    config = write_config(tmp_path, articles, extra)
     with preview_server(config) as server:
         page = page_factory()
         page.goto(server.url)
+        # the deliberately oversized digest: its size against the clipping limit
         size = page.locator("#warnings li[data-kind=size]")
         assert size.count() >= 1
-        text = " ".join(size.all_inner_texts())
-        assert "10,000" in text or "10000" in text
+        assert "10,000" in " ".join(size.all_inner_texts())
         assert size.first.is_visible()
-        # the warnings come first on the page, above the frames
+        # the source that failed, the others still built
+        failed = page.locator("#warnings li[data-kind=source]").all_inner_texts()
+        assert len(failed) == 1 and "no-such-folder" in failed[0]
+        assert page.locator("#stories article").count() == 7
+        # the story linking to a plain http:// page
+        links = " ".join(page.locator("#warnings li[data-kind=link]").all_inner_texts())
+        assert "http://insecure.example.com/story (in the" in links
+        # the warnings come first on the page, above the frames, errors first
         top = page.eval_on_selector("#warnings", "e => e.getBoundingClientRect().top")
         frames = page.eval_on_selector("#email", "e => e.getBoundingClientRect().top")
         assert top < frames
+        levels = page.eval_on_selector_all("#warnings li", "ls => ls.map(l => l.classList.contains('error'))")
+        assert levels == sorted(levels, reverse=True)
 
 
 def test_edits_to_templates_and_config_show_on_reload(tmp_path: Path, page_factory: Any) -> None:

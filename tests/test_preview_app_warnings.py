@@ -18,9 +18,9 @@ EMAIL = """<!doctype html><html lang="en"><head><style>
 <img src="https://cdn.example/pixel.gif" width="1" height="1">
 <img src="https://cdn.example/spacer.gif" role="presentation" alt="">
 <a href="https://news.example/a?utm_source=digest">Story A</a>
-<a href="http://old.example/b">Story B</a>
-<a href="HTTP://old.example/b">Story B again</a>
-<img src="http://cdn.example/insecure.png" alt="chart">
+<a href="http://old.example.com/b?utm_source=digest">Story B</a>
+<a href="HTTP://old.example.com/b">Story B again</a>
+<img src="http://cdn.example.com/insecure.png" alt="chart">
 <a href="mailto:editor@example.com">Write to us</a>
 </body></html>"""
 
@@ -29,9 +29,9 @@ def test_scan_finds_images_without_alt_and_http_links() -> None:
     found = checks.scan_email_html(EMAIL)
     assert found.images_without_alt == ["https://cdn.example/photo.jpg", "https://cdn.example/empty.jpg"]
     assert found.insecure_links == [
-        "http://old.example/b",
-        "HTTP://old.example/b",
-        "http://cdn.example/insecure.png",
+        "http://old.example.com/b?utm_source=digest",
+        "HTTP://old.example.com/b",
+        "http://cdn.example.com/insecure.png",
     ]
 
 
@@ -63,15 +63,31 @@ def test_over_limit_posts_and_http_links_in_posts(monkeypatch) -> None:
     posts = [
         SocialPost("x", "a" * 290, 290, 280),
         SocialPost("threads", " ".join(f"https://example.com/{i}" for i in range(6)), 125, 500),
-        SocialPost("bluesky", "fine http://plain.example", 25, 300, links=["http://plain.example"]),
         SocialPost("linkedin", "ok", 2, 3000),
     ]
     out = checks.post_warnings([posts], ["Story"])
     messages = [w.message for w in out]
     assert any("X post for “Story”: 10 over the limit of 280" in m for m in messages)
     assert any("Threads post" in m and "6 links, at most 5 allowed" in m for m in messages)
-    assert any(w.kind == "link" and "http://plain.example" in w.message for w in out)
     assert not any("LinkedIn" in m for m in messages)
+
+
+def test_plain_http_links_are_reported_once_per_address_naming_where() -> None:
+    posts = [
+        SocialPost("x", "t", 1, 280, links=["http://old.example.com/b?utm_source=x&utm_medium=social"]),
+        SocialPost("bluesky", "t", 1, 300, links=["http://old.example.com/b?utm_source=bluesky"]),
+        SocialPost("mastodon", "t", 1, 500, links=["https://new.example.com/c"]),
+    ]
+    out = checks.email_warnings(EMAIL, 100_000, [posts])
+    links = [w.message for w in out if w.kind == "link"]
+    assert links == [
+        "Not https: http://old.example.com/b (in the email, X and Bluesky posts)",
+        "Not https: http://cdn.example.com/insecure.png (in the email)",
+    ]
+    assert [w.message for w in out if w.kind == "alt"] == [
+        "Image without alt text: https://cdn.example/photo.jpg",
+        "Image without alt text: https://cdn.example/empty.jpg",
+    ]
 
 
 def test_failed_sources_are_errors_and_dedupe_puts_errors_first() -> None:

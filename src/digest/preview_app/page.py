@@ -94,16 +94,19 @@ def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> 
     problems = [[post_problems(p) for p in story_posts] for story_posts in posts]
     titles = [s.article.title for s in result.digest.stories]
     found = (
-        checks.failure_warnings(result.failures)
+        checks.empty_warnings(result.digest.stories)
+        + checks.failure_warnings(result.failures)
         + [checks.PreviewWarning("render", w) for w in [*result.digest.warnings, *email.warnings] if not _covered(w)]
         + [checks.PreviewWarning("post", m, "error") for m in post_errors]
-        + checks.email_warnings(html, settings.email.max_html_bytes)
+        + checks.email_warnings(html, settings.email.max_html_bytes, posts)
         + checks.story_warnings(result.digest.stories, shown=plain_text)
         + checks.post_warnings(posts, titles, problems)
     )
-    for w in found:  # the renderer's own size-guard notes are size warnings
+    for i, w in enumerate(found):  # the renderer's size-guard notes are size warnings
         if w.kind == "render" and re.search(r"\b(bytes|size|clip)", w.message, re.I):
-            found[found.index(w)] = checks.PreviewWarning("size", w.message, w.level)
+            # stories left out of the email entirely are an error, not a note
+            level = "error" if re.search(r"left out [1-9]", w.message) else w.level
+            found[i] = checks.PreviewWarning("size", w.message, level)
     return PreviewBuild(
         settings=settings,
         result=result,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from digest.links import canonical_url
 from digest.models import SocialPost, Story
 
 GMAIL_CLIP_BYTES = 102_000  # Gmail clips the HTML part past about 102 KB
@@ -20,7 +21,7 @@ NEAR_LIMIT = 0.9  # warn when the HTML uses 90% of its budget
 
 @dataclass(frozen=True)
 class PreviewWarning:
-    kind: str  # size | lede | markup | alt | post | source | link | render
+    kind: str  # size | stories | lede | markup | alt | post | source | link | render
     message: str
     level: str = "warning"  # error (must fix before sending) | warning
 
@@ -128,28 +129,51 @@ def post_warnings(
                 out.append(
                     PreviewWarning("post", f"{platform_label(post.platform)} post for “{title}”: {', '.join(problems)}")
                 )
-            for link in post.links:
-                if urlsplit(link).scheme.lower() == "http":
-                    out.append(
-                        PreviewWarning("link", f"{platform_label(post.platform)} post links to a non-https URL: {link}")
-                    )
     return out
 
 
-def email_warnings(html: str, limit: int) -> list[PreviewWarning]:
+def link_warnings(
+    email_links: Sequence[str], posts_by_story: Sequence[Sequence[SocialPost]] = ()
+) -> list[PreviewWarning]:
+    """One line per plain-http address (tracking parameters aside), naming where it appears."""
+    places: dict[str, list[str]] = {}
+    for url in email_links:
+        places.setdefault(canonical_url(url), []).append("email")
+    for posts in posts_by_story:
+        for post in posts:
+            for link in post.links:
+                if urlsplit(link).scheme.lower() == "http":
+                    places.setdefault(canonical_url(link), []).append(platform_label(post.platform))
+    out = []
+    for url, where in places.items():
+        named = list(dict.fromkeys(where))
+        shown = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
+        out.append(PreviewWarning("link", f"Not https: {url} (in the {shown}{' posts' if named != ['email'] else ''})"))
+    return out
+
+
+def email_warnings(html: str, limit: int, posts_by_story: Sequence[Sequence[SocialPost]] = ()) -> list[PreviewWarning]:
+    """Size against the clipping limit, images without alt text, plain-http links."""
     size = len(html.encode("utf-8"))
     found = scan_email_html(html)
     out = size_warnings(size, limit)
     out += [PreviewWarning("alt", f"Image without alt text: {src}") for src in found.images_without_alt]
-    out += [PreviewWarning("link", f"Link is not https: {url}") for url in found.insecure_links]
-    return out
+    return out + link_warnings(found.insecure_links, posts_by_story)
 
 
 def failure_warnings(failures: Iterable[object]) -> list[PreviewWarning]:
-    return [
-        PreviewWarning("source", f"Source failed: {getattr(f, 'source', '?')}: {getattr(f, 'error', f)}", "error")
-        for f in failures
-    ]
+    out = []
+    for f in failures:
+        source, error = str(getattr(f, "source", "?")), str(getattr(f, "error", f))
+        text = error if error.startswith(source) else f"{source}: {error}"
+        out.append(PreviewWarning("source", f"Source failed: {text}", "error"))
+    return out
+
+
+def empty_warnings(stories: Sequence[Story]) -> list[PreviewWarning]:
+    if stories:
+        return []
+    return [PreviewWarning("stories", "The digest has no stories: there is nothing to send", "error")]
 
 
 PLATFORM_LABELS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "linkedin": "LinkedIn", "threads": "Threads"}
