@@ -1,7 +1,7 @@
 """One preview build (digest, email, social posts, warnings) and the page that shows it.
 
 The page and the email frames must show the SAME build: the digest is built and summarized
-once per page load, and the frames ask for that build by id (see server.BuildCache), so a
+once per page load, and the frames ask for that build by id (see server.Recent), so a
 20-story digest is never summarized twice for one look at the page.
 """
 

@@ -25,19 +25,22 @@ import threading
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from digest.config import Settings, load_settings
+from digest.config import Settings, SourceSettings, load_settings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import Spec
 from digest.preview_app.counting import counting_data
 from digest.preview_app.page import PreviewBuild, build_preview, emulate_dark_mode, posts_document, render_page
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -70,23 +73,25 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
 
 
-class BuildCache:
-    """The last few builds by id, so a page's frames show the page's own build."""
+class Recent(Generic[T]):
+    """The last few items by id: a page's own build for its frames, a test send's outcome."""
 
     def __init__(self, size: int = 4) -> None:
-        self._items: OrderedDict[str, PreviewBuild] = OrderedDict()
+        self._items: OrderedDict[str, T] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def put(self, build: PreviewBuild) -> None:
+    def put(self, item: T, key: str | None = None) -> str:
+        key = key or secrets.token_hex(8)
         with self._lock:
-            self._items[build.id] = build
+            self._items[key] = item
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+        return key
 
-    def get(self, build_id: str | None) -> PreviewBuild | None:
+    def get(self, key: str | None) -> T | None:
         with self._lock:
-            return self._items.get(build_id or "")
+            return self._items.get(key or "")
 
 
 class PreviewApp:
@@ -105,11 +110,12 @@ class PreviewApp:
         self.loopback = loopback
         self.debug = debug
         self.token = secrets.token_urlsafe(32)
-        self.builds = BuildCache()
+        self.builds: Recent[PreviewBuild] = Recent(4)
+        self.notices: Recent[dict[str, Any]] = Recent(20)
 
     def build(self) -> PreviewBuild:
         build = build_preview(self.load_settings(), self.sources)
-        self.builds.put(build)
+        self.builds.put(build, build.id)
         return build
 
     def build_for(self, build_id: str | None) -> PreviewBuild:
@@ -119,11 +125,29 @@ class PreviewApp:
         """None: anyone (loopback). On a network bind only the configured editors."""
         return None if self.loopback else tuple(settings.delivery.editors)
 
+    def send_settings(self) -> Settings:
+        """The settings a test send uses: the config's, with the sources this preview shows."""
+        settings = self.load_settings()
+        if not self.sources:
+            return settings
+        urls = [str(s) for s in self.sources if isinstance(s, str) and "://" in s]
+        if urls:
+            raise ConfigError(
+                f"this preview was started with {urls[0]} on the command line; `digest send` reads the config's "
+                "[[sources]]: put the feed or page there to send a test of it"
+            )
+        paths = tuple(
+            s if isinstance(s, SourceSettings) else SourceSettings(type="path", path=str(Path.cwd() / s))
+            for s in self.sources
+        )
+        return replace(settings, sources=paths)
+
     def send_test(self, to: list[str]) -> dict[str, Any]:
-        """The same code as `digest send --to`."""
+        """A [TEST] copy to ``to``: the same code as `digest send --to`."""
+        from digest.deliver.registry import backend_from_url
         from digest.send import send_digest
 
-        settings = self.load_settings()
+        settings = self.send_settings()
         allowed = self.allowed_test_recipients(settings)
         if allowed is not None:
             outside = [a for a in to if a.lower() not in {e.lower() for e in allowed}]
@@ -132,7 +156,8 @@ class PreviewApp:
                     f"{', '.join(outside)}: not in [delivery] editors (a preview served on the network "
                     "only sends tests to the configured editors)"
                 )
-        report = send_digest(settings, to=to, sources=self.sources or None)
+        backend = backend_from_url(settings.delivery.backend, settings)
+        report = send_digest(settings, to=to, backend=backend)
         return {"to": to, "report": report}
 
 
@@ -257,11 +282,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         self._guard(self._send_test)
 
-    def _page(self, send: dict[str, Any] | None = None, status: int = HTTPStatus.OK) -> None:
+    def _page(self) -> None:
         app = self.server.app
+        query = self._query()
+        send = app.notices.get(query.get("notice"))
         build = app.build()
-        dark = self._query().get("dark") == "1"
-        self._html(status, render_page(build, csrf_token=app.token, dark=dark, send=send))
+        self._html(HTTPStatus.OK, render_page(build, csrf_token=app.token, dark=query.get("dark") == "1", send=send))
 
     def _email_html(self) -> None:
         q = self._query()
@@ -319,35 +345,31 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         to = [a.strip() for a in form.get("to", "").replace(";", ",").split(",") if a.strip()]
         send: dict[str, Any] = {"to": ", ".join(to)}
-        status = HTTPStatus.OK
         try:
             if not to:
                 raise ConfigError("give at least one address to send the test to")
             if len(to) > MAX_TEST_RECIPIENTS:
                 raise ConfigError(f"at most {MAX_TEST_RECIPIENTS} test recipients at a time")
-            outcome = app.send_test(to)
-            send["ok"] = f"Test sent to {', '.join(to)}"
-            send["report"] = _report_line(outcome["report"])
+            report = app.send_test(to)["report"]
+            send["report"] = _report_line(report)
+            if report.failed:
+                send["error"] = f"Test to {', '.join(to)} not delivered"
+            else:
+                send["ok"] = f"Test sent to {', '.join(to)}"
         except DigestError as exc:
             send["error"] = str(exc)
-            status = HTTPStatus.BAD_REQUEST
-        self._page(send=send, status=status)
+        # Post/Redirect/Get: reloading the result page never sends the test again
+        notice = app.notices.put(send)
+        self._send(HTTPStatus.SEE_OTHER, b"", "text/plain; charset=utf-8", {"Location": f"/?notice={notice}#send-test"})
 
 
 def _report_line(report: Any) -> str:
-    """A short line from whatever send_digest reports (counts, message ids)."""
-    if report is None:
-        return ""
-    for attr in ("summary", "message"):
-        value = getattr(report, attr, None)
-        if isinstance(value, str):
-            return value
-    sent = getattr(report, "sent", None)
-    if isinstance(sent, int):
-        return f"{sent} message(s) sent"
-    if isinstance(sent, list | tuple):
-        return f"{len(sent)} message(s) sent"
-    return ""
+    """One line from `digest send`'s report: counts, where the messages went."""
+    line = f"{report.sent} sent, {report.failed} failed via {report.backend}"
+    if report.location:
+        line += f"; written to {report.location}"
+    failures = "; ".join(f"{f.get('email')}: {f.get('reason')}" for f in report.failures[:3])
+    return line + (f" ({failures})" if failures else "")
 
 
 def make_server(
