@@ -73,6 +73,9 @@ def social_posts(stories: Sequence[Story], settings: Settings) -> tuple[list[lis
     from digest.render.social import SocialWriter
 
     writer = SocialWriter(settings)
+    # A writer compiles its templates afresh; the server makes one per page load, so hand it an
+    # environment kept across loads (Jinja still re-reads a template whose file changed).
+    writer._env = _social_environment(tuple(template_dirs(settings)), settings)
     posts: list[list[SocialPost]] = []
     problems: list[str] = []
     for i, story in enumerate(stories, start=1):
@@ -203,6 +206,11 @@ def paste_links(post: SocialPost) -> list[list[str]]:
 def is_http_url(url: str | None) -> bool:
     """Only http(s) links are made clickable on the page (never javascript: or data:)."""
     return bool(url) and urlsplit(url or "").scheme.lower() in {"http", "https"}
+
+
+@functools.lru_cache(maxsize=8)
+def _social_environment(dirs: tuple[Path, ...], settings: Settings) -> jinja2.Environment:
+    return make_environment(settings, autoescape=False)
 
 
 @functools.lru_cache(maxsize=8)
