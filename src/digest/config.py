@@ -147,6 +147,8 @@ class DigestSettings:
     timezone: str = setting("UTC", timezone)
     intro: str | None = setting(None, optional_text)
     max_stories: int = setting(20, integer(1, 200))
+    # "only new" digests also take unsent articles ingested earlier, first seen this recently
+    new_within_days: int = setting(3, integer(0, 365))
 
 
 @dataclass(frozen=True)

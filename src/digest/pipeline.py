@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from digest.archive import Archive
 from digest.config import Settings
 from digest.ingest import SourceFailure, Spec, collect, describe
 from digest.links import canonical_url
@@ -30,6 +31,10 @@ Progress = Callable[[str, int, int], None]
 class BuildResult:
     digest: Digest
     failures: list[SourceFailure] = field(default_factory=list)
+    # archive ids of the stories, in story order (empty when built without an archive)
+    article_ids: list[int] = field(default_factory=list)
+    # stories that were read but left out because an earlier sent digest carried them
+    already_sent: int = 0
 
 
 def digest_date(settings: Settings, now: datetime | None = None) -> date:
@@ -74,8 +79,16 @@ def build_digest(
     edition: str | None = None,
     extra_teaser_candidates: Iterable[TeaserCandidate | Article] = (),
     progress: Progress | None = None,
+    archive: Archive | None = None,
+    only_new: bool = False,
 ) -> BuildResult:
-    """Read, summarize and order the stories of one digest; attach their teasers."""
+    """Read, summarize and order the stories of one digest; attach their teasers.
+
+    With an ``archive``, every article read is stored (deduplicated across sources and runs)
+    and the archive's similar recent stories become teaser candidates. ``only_new`` keeps only
+    articles no sent digest has carried, adding those ingested earlier (``digest ingest``) and
+    not yet sent, first seen within ``[digest] new_within_days``.
+    """
     specs = list(sources) if sources else list(settings.sources)
     done = 0
 
@@ -91,6 +104,10 @@ def build_digest(
 
     articles, repeat_warnings = _dedupe(collected.articles)
     warnings += repeat_warnings
+    ids: list[int] = []
+    already_sent = 0
+    if archive is not None:
+        articles, ids, already_sent = _through_archive(archive, articles, settings, only_new)
     limit = settings.digest.max_stories
     if len(articles) > limit:
         warnings.append(
@@ -99,8 +116,10 @@ def build_digest(
             + (" ..." if len(articles) > limit + 3 else "")
         )
         articles = articles[:limit]
+        ids = ids[:limit]
 
     stories: list[Story] = []
+    story_ids: list[int] = []
     for i, article in enumerate(articles, start=1):
         try:
             summary = summarize(article, settings.summary)
@@ -111,10 +130,15 @@ def build_digest(
             if not summary.lede.strip():
                 warnings.append(f'{article.source}: "{article.title}" has no lede (empty text?)')
             stories.append(Story(article=article, summary=summary))
+            if ids:
+                story_ids.append(ids[i - 1])
         if progress:
             progress("summaries", i, len(articles))
 
-    attach_teasers(stories, settings, extra_teaser_candidates)
+    candidates = list(extra_teaser_candidates)
+    if archive is not None and settings.email.max_teasers and settings.archive.related_days:
+        candidates += _archive_candidates(archive, stories, story_ids, settings)
+    attach_teasers(stories, settings, candidates)
     day = today or digest_date(settings)
     digest = Digest(
         title=settings.digest.title,
@@ -124,4 +148,37 @@ def build_digest(
         edition=edition or day.isoformat(),
         warnings=warnings,
     )
-    return BuildResult(digest=digest, failures=failures)
+    return BuildResult(digest=digest, failures=failures, article_ids=story_ids, already_sent=already_sent)
+
+
+def _through_archive(
+    archive: Archive, articles: list[Article], settings: Settings, only_new: bool
+) -> tuple[list[Article], list[int], int]:
+    """Store what was read; with only_new, keep the unsent ones plus earlier unsent arrivals."""
+    stored = archive.store(articles)
+    ids = [s.id for s in stored]
+    if not only_new:
+        return articles, ids, 0
+    fresh = set(archive.unsent(ids))
+    kept = [(a, i) for a, i in zip(articles, ids, strict=True) if i in fresh]
+    already_sent = len(articles) - len(kept)
+    have = {i for _, i in kept}
+    earlier = archive.new_since_last_sent(max_age_days=settings.digest.new_within_days)
+    kept += [(e.article, e.id) for e in reversed(earlier) if e.id not in have]
+    return [a for a, _ in kept], [i for _, i in kept], already_sent
+
+
+def _archive_candidates(
+    archive: Archive, stories: list[Story], story_ids: list[int], settings: Settings
+) -> list[TeaserCandidate]:
+    """Similar stories from the archive's last ``related_days`` (not this digest's own)."""
+    own = set(story_ids)
+    found: dict[int, TeaserCandidate] = {}
+    for story in stories:
+        for cand in archive.related_candidates(story.article, limit=settings.email.max_teasers):
+            if cand.article_id in own or cand.article_id in found:
+                continue
+            stored = archive.get(cand.article_id)
+            text = stored.text if stored else ""
+            found[cand.article_id] = TeaserCandidate(title=cand.title, url=cand.url, text=text, origin="archive")
+    return list(found.values())

@@ -56,6 +56,7 @@ feed_state = Table(
     Column("url", String(2048), primary_key=True),
     Column("etag", String(512), nullable=True),
     Column("last_modified", String(128), nullable=True),
+    Column("content_hash", String(64), nullable=True),  # sha256 of the last body: unchanged = skip
     Column("checked_at", DateTime(timezone=True), nullable=True),
 )
 
@@ -78,6 +79,8 @@ digest_articles = Table(
     Column("digest_id", Integer, ForeignKey("digests.id"), primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
     Column("position", Integer, nullable=False),
+    # "which digests included this article" and "new since the last sent digest" look up by article.
+    Index("ix_digest_articles_article", "article_id"),
 )
 
 subscribers = Table(

@@ -10,9 +10,11 @@ Public API (stable; other stages rely on it):
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from digest.config import Settings, SourceSettings
@@ -63,7 +65,7 @@ def read_source(spec: Spec, settings: Settings) -> list[Article]:
         from digest.ingest import remote
 
         return remote.read_url(spec, settings)
-    if "://" in spec.split("/", 1)[0] + "/":
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", spec):
         raise InputError(f"{spec}: only http and https URLs can be fetched")
     return read_path(spec, settings)
 
@@ -86,7 +88,12 @@ def collect(
 
     result = Collected()
     workers = max(1, min(settings.fetch.concurrency, len(specs)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    remote_sources = any(s.type != "path" if isinstance(s, SourceSettings) else is_url(s) for s in specs)
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=workers) as pool:
+        if remote_sources:  # one pooled, guarded HTTP client for every feed and page in this collect
+            from digest.ingest.fetch import shared_fetcher
+
+            stack.enter_context(shared_fetcher(settings.fetch))
         for spec, outcome in zip(specs, pool.map(one, specs), strict=True):
             if isinstance(outcome, SourceFailure):
                 result.failures.append(outcome)

@@ -1,0 +1,396 @@
+"""The archive: every article seen, once; which digest carried it; feed validators; related stories.
+
+An article is the same story when its canonical URL (tracking parameters stripped) or its
+content hash matches, or when the same feed gives the same GUID again: the same story from
+two feeds is stored once, across runs. "New since the last sent digest" is an indexed
+anti-join (articles with no link to a sent digest), never a scan in Python.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from digest.config import Settings
+from digest.errors import DigestError
+from digest.ingest.feeds import content_hash
+from digest.links import canonical_url
+from digest.models import Article, Related, Teaser
+from digest.store import articles, digest_articles, digests, feed_state, open_engine
+
+# Texts shorter than this (teasers, empty entries) are hashed with their title, so two
+# different stories with the same one-line teaser, or none, do not collapse into one.
+SHORT_TEXT = 200
+# Related-story search looks at most at this many recent articles.
+MAX_RELATED_POOL = 5000
+
+
+class ArchiveError(DigestError):
+    """The archive refused an operation (e.g. re-recording an edition already sent)."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    new: bool
+
+
+@dataclass
+class ArchivedArticle:
+    id: int
+    article: Article
+    first_seen: datetime
+
+
+@dataclass
+class RelatedCandidate:
+    article_id: int
+    title: str
+    url: str | None
+    score: float
+    site: str | None = None
+    published: datetime | None = None
+
+    def teaser(self) -> Teaser:
+        return Teaser(title=self.title, url=self.url, origin="archive", score=round(self.score, 4))
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    checked_at: datetime | None
+
+
+def article_hash(article: Article) -> str:
+    body = article.text if len(article.text) >= SHORT_TEXT else f"{article.title}\n{article.text}"
+    return content_hash(body)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Archive:
+    """SQLite (or any SQLAlchemy URL) archive; safe to share between threads (writes serialized)."""
+
+    def __init__(self, source: Engine | Settings, settings: Settings | None = None) -> None:
+        if isinstance(source, Settings):
+            settings = source
+            self.engine = open_engine(source)
+        else:
+            self.engine = source
+        self.settings = settings or Settings()
+        self._write = threading.Lock()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ lookups
+
+    def _match(self, conn: Any, canonical: str | None, digest: str | None, guid: str | None, source: str) -> int | None:
+        """One indexed query (SQLite ORs the three indexes): same URL, same feed GUID, or same text."""
+        conditions = []
+        if canonical:
+            conditions.append(articles.c.canonical_url == canonical)
+        if guid:
+            conditions.append(and_(articles.c.guid == guid, articles.c.source == source))
+        if digest:
+            conditions.append(articles.c.content_hash == digest)
+        if not conditions:
+            return None
+        found = conn.execute(select(func.min(articles.c.id)).where(or_(*conditions))).scalar()
+        return None if found is None else int(found)
+
+    def find(self, article: Article) -> int | None:
+        """The id of the archived copy of this story, if any."""
+        canonical = canonical_url(article.url) if article.url else None
+        with self.engine.connect() as conn:
+            return self._match(conn, canonical, article_hash(article), article.guid, article.source)
+
+    def is_known(self, article: Article) -> bool:
+        """Known by GUID (same feed) or canonical URL: cheap enough to skip fetching full text."""
+        canonical = canonical_url(article.url) if article.url else None
+        with self.engine.connect() as conn:
+            return self._match(conn, canonical, None, article.guid, article.source) is not None
+
+    def has_url(self, url: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(articles.c.id).where(articles.c.canonical_url == canonical_url(url))).scalar()
+        return found is not None
+
+    # ------------------------------------------------------------ writes
+
+    def store(self, items: Iterable[Article]) -> list[Stored]:
+        """Add articles not seen before; return each one's id and whether it was new, in order."""
+        out: list[Stored] = []
+        with self._write, self.engine.begin() as conn:
+            for article in items:
+                canonical = canonical_url(article.url) if article.url else None
+                digest = article_hash(article)
+                found = self._match(conn, canonical, digest, article.guid, article.source)
+                if found is not None:
+                    out.append(Stored(found, False))
+                    continue
+                row = {
+                    "canonical_url": canonical,
+                    "content_hash": digest,
+                    "guid": article.guid,
+                    "source": article.source,
+                    "title": article.title,
+                    "url": article.url,
+                    "site": article.site,
+                    "author": article.author,
+                    "language": article.language,
+                    "published": _utc(article.published),
+                    "text": article.text,
+                    "related": [{"title": r.title, "url": r.url, "section": r.section} for r in article.related],
+                    "first_seen": _now(),
+                }
+                try:
+                    with conn.begin_nested():
+                        new_id = conn.execute(insert(articles).values(**row)).inserted_primary_key[0]
+                except IntegrityError:  # another process stored it a moment ago
+                    found = self._match(conn, canonical, digest, article.guid, article.source)
+                    if found is None:
+                        raise
+                    out.append(Stored(found, False))
+                    continue
+                out.append(Stored(int(new_id), True))
+        return out
+
+    # ------------------------------------------------------------ reading articles
+
+    @staticmethod
+    def _article(row: Any) -> Article:
+        return Article(
+            title=row.title,
+            text=row.text,
+            source=row.source,
+            url=row.url,
+            published=_utc(row.published),
+            author=row.author,
+            site=row.site,
+            language=row.language,
+            related=[Related(**r) for r in (row.related or [])],
+            guid=row.guid,
+        )
+
+    def get(self, article_id: int) -> Article | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+        return self._article(row) if row else None
+
+    def articles(self, ids: Sequence[int]) -> list[ArchivedArticle]:
+        """The archived articles with these ids, in the order given (unknown ids skipped)."""
+        if not ids:
+            return []
+        with self.engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(select(articles).where(articles.c.id.in_(list(ids))))}
+        return [ArchivedArticle(i, self._article(rows[i]), _utc(rows[i].first_seen)) for i in ids if i in rows]
+
+    # ------------------------------------------------------------ digests
+
+    @staticmethod
+    def _in_sent_digest() -> Any:
+        return exists(
+            select(digest_articles.c.article_id)
+            .join(digests, digests.c.id == digest_articles.c.digest_id)
+            .where(and_(digest_articles.c.article_id == articles.c.id, digests.c.sent_at.is_not(None)))
+        )
+
+    def unsent(self, ids: Sequence[int]) -> list[int]:
+        """Those of ``ids`` that no sent digest has carried yet, in the order given."""
+        if not ids:
+            return []
+        query = select(articles.c.id).where(articles.c.id.in_(list(ids)), ~self._in_sent_digest())
+        with self.engine.connect() as conn:
+            fresh = {int(i) for i in conn.execute(query).scalars()}
+        return [i for i in ids if i in fresh]
+
+    def new_since_last_sent_query(self, max_age_days: int | None = None, limit: int | None = None) -> Any:
+        query = select(articles).where(~self._in_sent_digest())
+        if max_age_days is not None:
+            query = query.where(articles.c.first_seen >= _now() - timedelta(days=max_age_days))
+        query = query.order_by(articles.c.first_seen.desc(), articles.c.id.desc())
+        return query.limit(limit) if limit else query
+
+    def new_since_last_sent(self, max_age_days: int | None = None, limit: int | None = None) -> list[ArchivedArticle]:
+        """Articles no sent digest has carried yet, newest first (optionally only the last N days)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(self.new_since_last_sent_query(max_age_days, limit)).all()
+        return [ArchivedArticle(r.id, self._article(r), _utc(r.first_seen)) for r in rows]
+
+    def record_digest(
+        self,
+        edition: str,
+        title: str,
+        article_ids: Sequence[int],
+        *,
+        subject: str | None = None,
+        html: str | None = None,
+        text: str | None = None,
+    ) -> int:
+        """Remember which articles an edition carries; re-recording an unsent edition replaces it."""
+        with self._write, self.engine.begin() as conn:
+            row = conn.execute(select(digests.c.id, digests.c.sent_at).where(digests.c.edition == edition)).first()
+            values = {"title": title, "subject": subject, "html": html, "text": text}
+            if row is None:
+                created = conn.execute(insert(digests).values(edition=edition, created_at=_now(), **values))
+                digest_id = int(created.inserted_primary_key[0])
+            else:
+                if row.sent_at is not None:
+                    sent = _utc(row.sent_at)
+                    raise ArchiveError(f"edition {edition} was already sent at {sent:%Y-%m-%d %H:%M} UTC")
+                digest_id = int(row.id)
+                conn.execute(update(digests).where(digests.c.id == digest_id).values(**values))
+                conn.execute(delete(digest_articles).where(digest_articles.c.digest_id == digest_id))
+            seen: set[int] = set()
+            links = []
+            for pos, aid in enumerate(article_ids):
+                if aid not in seen:
+                    seen.add(aid)
+                    links.append({"digest_id": digest_id, "article_id": aid, "position": pos})
+            if links:
+                conn.execute(insert(digest_articles), links)
+        return digest_id
+
+    def mark_sent(self, digest_id: int, when: datetime | None = None) -> None:
+        with self._write, self.engine.begin() as conn:
+            done = conn.execute(
+                update(digests).where(digests.c.id == digest_id).values(sent_at=_utc(when) or _now())
+            ).rowcount
+        if not done:
+            raise ArchiveError(f"no digest with id {digest_id}")
+
+    def last_sent(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return _utc(conn.execute(select(func.max(digests.c.sent_at))).scalar())
+
+    def digests_of(self, article_id: int) -> list[str]:
+        """Editions that included this article."""
+        query = (
+            select(digests.c.edition)
+            .join(digest_articles, digest_articles.c.digest_id == digests.c.id)
+            .where(digest_articles.c.article_id == article_id)
+            .order_by(digests.c.created_at)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    # ------------------------------------------------------------ feed state (conditional GET)
+
+    def feed_state(self, url: str) -> FeedState | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(feed_state).where(feed_state.c.url == url)).first()
+        if row is None:
+            return None
+        return FeedState(row.url, row.etag, row.last_modified, row.content_hash, _utc(row.checked_at))
+
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        """Remembered states for many URLs in one query (an ingest run reads them all up front)."""
+        out: dict[str, FeedState] = {}
+        unique = list(dict.fromkeys(urls))
+        with self.engine.connect() as conn:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                for row in conn.execute(select(feed_state).where(feed_state.c.url.in_(chunk))):
+                    out[row.url] = FeedState(
+                        row.url, row.etag, row.last_modified, row.content_hash, _utc(row.checked_at)
+                    )
+        return out
+
+    def save_feed_state(
+        self, url: str, etag: str | None, last_modified: str | None, content_hash: str | None = None
+    ) -> None:
+        values = {"etag": etag, "last_modified": last_modified, "content_hash": content_hash, "checked_at": _now()}
+        with self._write, self.engine.begin() as conn:
+            done = conn.execute(update(feed_state).where(feed_state.c.url == url).values(**values)).rowcount
+            if not done:
+                conn.execute(insert(feed_state).values(url=url, **values))
+
+    # ------------------------------------------------------------ related stories
+
+    def related_candidates(
+        self,
+        article: Article | int,
+        days: int | None = None,
+        min_similarity: float | None = None,
+        limit: int = 3,
+    ) -> list[RelatedCandidate]:
+        """Archived stories from the last ``days`` most similar to ``article`` (TF-IDF cosine),
+        best first, only those at or above ``min_similarity``; never the article itself."""
+        days = self.settings.archive.related_days if days is None else days
+        threshold = self.settings.archive.min_similarity if min_similarity is None else min_similarity
+        self_id: int | None = None
+        if isinstance(article, int):
+            self_id = article
+            found = self.get(article)
+            if found is None:
+                raise ArchiveError(f"no archived article with id {article}")
+            article = found
+        canonical = canonical_url(article.url) if article.url else None
+        digest = article_hash(article)
+        query = select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.url,
+            articles.c.site,
+            articles.c.published,
+            articles.c.canonical_url,
+            articles.c.content_hash,
+            func.substr(articles.c.text, 1, 6000).label("text"),
+        ).where(articles.c.first_seen >= _now() - timedelta(days=days))
+        query = query.order_by(articles.c.first_seen.desc()).limit(MAX_RELATED_POOL)
+        with self.engine.connect() as conn:
+            rows = [
+                r
+                for r in conn.execute(query)
+                if r.id != self_id and r.content_hash != digest and (canonical is None or r.canonical_url != canonical)
+            ]
+        if not rows:
+            return []
+        query_text = f"{article.title}\n{article.text[:6000]}"
+        scores = similarity(query_text, [f"{r.title}\n{r.text}" for r in rows], article.language)
+        ranked = sorted(zip(scores, range(len(rows)), strict=True), key=lambda p: (-p[0], p[1]))
+        out: list[RelatedCandidate] = []
+        for score, i in ranked:
+            if score < threshold or len(out) >= limit:
+                break
+            r = rows[i]
+            out.append(RelatedCandidate(int(r.id), r.title, r.url, float(score), r.site, _utc(r.published)))
+        return out
+
+
+def similarity(query: str, documents: Sequence[str], language: str | None = None) -> list[float]:
+    """TF-IDF cosine of ``query`` against each document (fitted on the documents plus the query)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import linear_kernel
+
+    stop = "english" if language in (None, "en") else None
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words=stop, strip_accents="unicode", min_df=1)
+    try:
+        matrix = vectorizer.fit_transform([query, *documents])
+    except ValueError:  # nothing but stop words
+        return [0.0] * len(documents)
+    return [float(x) for x in linear_kernel(matrix[0:1], matrix[1:]).ravel()]
