@@ -8,8 +8,9 @@ Both are measured in this one process, warm (after one untimed run of each), alt
 - page: a real ``PreviewServer`` on 127.0.0.1 in a thread, and the time from sending
   ``GET /`` until the status line and headers arrive (the server re-reads the config, builds,
   summarizes, renders the email, the social posts for every story and the page before it
-  answers). Then the two email frames and the text part are fetched for the page's build, to
-  show they reuse it instead of summarizing again.
+  answers). "reload": the server's memo reuses the social posts of unchanged stories, as on an
+  editor's reload; "posts made anew": the memo emptied first, as on a first load. Then the two
+  email frames and the text part are fetched for the page's build, to show they reuse it.
 The 20 articles are BBC News articles from ../shared (first line = title); without them, the
 bundled example is repeated under 20 titles.
 """
@@ -77,9 +78,8 @@ def main() -> None:
         encoding="utf-8",
     )
 
-    from digest.preview import preview_digest
-
     from digest.config import load_settings
+    from digest.preview import preview_digest
     from digest.preview_app import make_server
 
     settings = load_settings(config)
@@ -94,7 +94,9 @@ def main() -> None:
         assert len(result.digest.stories) == args.stories, len(result.digest.stories)
         return elapsed
 
-    def page() -> tuple[float, float, float]:
+    def page(fresh: bool = False) -> tuple[float, float, float]:
+        if fresh:
+            server.app.posts.clear()  # as on a first load: every social post made afresh
         first, total, body = get(conn, "/")
         build = body.split(b'src="/email.html?b=', 1)[1].split(b'"', 1)[0].decode()
         start = time.perf_counter()
@@ -103,13 +105,14 @@ def main() -> None:
         return first, total, time.perf_counter() - start
 
     baseline(), page()  # warm-up: imports, numpy, template compilation
-    base_times, ttfb, full, frames = [], [], [], []
+    base_times, ttfb, fresh, full, frames = [], [], [], [], []
     for _ in range(args.runs):
         base_times.append(baseline())
         first, total, rest = page()
         ttfb.append(first)
         full.append(total)
         frames.append(rest)
+        fresh.append(page(fresh=True)[0])
     server.shutdown()
 
     def ms(values: list[float]) -> str:
@@ -117,14 +120,17 @@ def main() -> None:
 
     print(f"digest preview speed: {what}, {args.runs} runs, median (in-process, warm)")
     print(f"  baseline  preview_digest (digest preview --out)  {ms(base_times)}")
-    print(f"  page      GET / time to first byte              {ms(ttfb)}")
-    print(f"  page      GET / complete                        {ms(full)}")
+    print(f"  page      GET / time to first byte (reload)     {ms(ttfb)}")
+    print(f"  page      GET / complete (reload)               {ms(full)}")
+    print(f"  page      GET / first byte, all posts made anew {ms(fresh)}")
     print(f"  frames    2x /email.html + /email.txt (cached)  {ms(frames)}")
-    ratio = statistics.median(ttfb) / statistics.median(base_times)
-    paired = statistics.median(p / b for p, b in zip(ttfb, base_times, strict=True))
-    print(f"  ratio     page TTFB / preview --out = {ratio:.2f}x of medians, {paired:.2f}x median of paired runs")
-    verdict = "OK" if max(ratio, paired) <= 1.2 else "OVER"
-    print(f"  target    <= 1.2x: {verdict}")
+    worst = 0.0
+    for name, times in (("reload", ttfb), ("posts made anew", fresh)):
+        ratio = statistics.median(times) / statistics.median(base_times)
+        paired = statistics.median(p / b for p, b in zip(times, base_times, strict=True))
+        worst = max(worst, ratio, paired)
+        print(f"  ratio     page TTFB ({name}) / preview --out = {ratio:.2f}x (paired runs: {paired:.2f}x)")
+    print(f"  target    <= 1.2x: {'OK' if worst <= 1.2 else 'OVER'}")
     sys.exit(0)
 
 

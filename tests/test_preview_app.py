@@ -165,12 +165,16 @@ def test_edits_to_templates_and_config_show_on_reload(tmp_path: Path, page_facto
     bundled = Path(__file__).resolve().parent.parent / "templates" / "preview" / "page.html.j2"
     page_template = templates / "preview" / "page.html.j2"
     page_template.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    (templates / "social").mkdir()
+    x_template = templates / "social" / "x.txt.j2"
+    x_template.write_text((bundled.parent.parent / "social" / "x.txt.j2").read_text(encoding="utf-8"), encoding="utf-8")
     config = write_config(tmp_path, tmp_path / "articles", f'[email]\ntemplates_dir = "{templates.as_posix()}"\n')
     with preview_server(config) as server:
         page = page_factory()
         page.goto(server.url)
         assert page.locator("h1").inner_text().startswith("Preview Test Digest")
         assert page.locator("#override-marker").count() == 0
+        assert not page.input_value("#post-1-x textarea").startswith("EDITED")
         page_template.write_text(
             page_template.read_text(encoding="utf-8").replace(
                 '<header class="top">', '<header class="top"><p id="override-marker">Edited template</p>'
@@ -180,8 +184,10 @@ def test_edits_to_templates_and_config_show_on_reload(tmp_path: Path, page_facto
         config.write_text(
             config.read_text(encoding="utf-8").replace("Preview Test Digest", "Renamed Digest"), encoding="utf-8"
         )
+        x_template.write_text("EDITED " + x_template.read_text(encoding="utf-8"), encoding="utf-8")
         page.reload()
         assert page.locator("#override-marker").inner_text() == "Edited template"
+        assert page.input_value("#post-1-x textarea").startswith("EDITED")  # social templates too
         assert page.locator("h1").inner_text().startswith("Renamed Digest")
         assert "Renamed Digest" in frame_text(page, "frame-desktop")
         # a broken config shows the error on the page; fixing it brings the page back

@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,11 +66,61 @@ def preview_unsubscribe_url(settings: Settings) -> str:
     return settings.delivery.unsubscribe_url.replace("{token}", PREVIEW_TOKEN)
 
 
-def social_posts(stories: Sequence[Story], settings: Settings) -> tuple[list[list[SocialPost]], list[str]]:
+# one story's posts and, per post, why it cannot be pasted as it is
+Made = tuple[list[SocialPost], list[list[str]]]
+
+
+class PostsMemo:
+    """Posts already made for a story, kept across page loads (a reload redoes only what changed).
+
+    The key holds everything a post is made from: the whole settings, the article, its summary
+    and teasers, and the size and time of every social template file. Change any of them and
+    the posts are made afresh.
+    """
+
+    def __init__(self, size: int = 400) -> None:
+        self._items: OrderedDict[tuple[Any, ...], Made] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Made | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: tuple[Any, ...], made: Made) -> None:
+        with self._lock:
+            self._items[key] = made
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def social_templates_fingerprint(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file under each template folder's social/."""
+    found = []
+    for folder in template_dirs(settings):
+        social = folder / "social"
+        if social.is_dir():
+            for path in sorted(social.rglob("*")):
+                if path.is_file():
+                    st = path.stat()
+                    found.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(found)
+
+
+def social_posts(
+    stories: Sequence[Story], settings: Settings, memo: PostsMemo | None = None
+) -> tuple[list[list[SocialPost]], list[list[list[str]]], list[str]]:
     """Posts per story and platform, from the summaries already made (never a second summary).
 
     The posts carry the digest's teasers, as the email does. One story whose posts cannot be
-    made is reported, and the others still get theirs.
+    made is reported, and the others still get theirs. Returns (posts, their problems, errors).
     """
     from digest.render.social import SocialWriter
 
@@ -76,25 +128,41 @@ def social_posts(stories: Sequence[Story], settings: Settings) -> tuple[list[lis
     # A writer compiles its templates afresh; the server makes one per page load, so hand it an
     # environment kept across loads (Jinja still re-reads a template whose file changed).
     writer._env = _social_environment(tuple(template_dirs(settings)), settings)
+    fingerprint = social_templates_fingerprint(settings) if memo is not None else ()
     posts: list[list[SocialPost]] = []
-    problems: list[str] = []
+    problems: list[list[list[str]]] = []
+    errors: list[str] = []
     for i, story in enumerate(stories, start=1):
-        try:
-            posts.append(writer.posts(story.article, story.summary, teasers=story.teasers))
-        except DigestError as exc:
-            posts.append([])
-            problems.append(f"Story {i} “{story.article.title}”: no social posts: {exc}")
-    return posts, problems
+        key = (settings, fingerprint, repr(story.article), repr(story.summary), repr(story.teasers))
+        made = memo.get(key) if memo is not None else None
+        if made is None:
+            try:
+                story_posts = writer.posts(story.article, story.summary, teasers=story.teasers)
+            except DigestError as exc:
+                errors.append(f"Story {i} “{story.article.title}”: no social posts: {exc}")
+                made = ([], [])
+            else:
+                made = (story_posts, [post_problems(p) for p in story_posts])
+                if memo is not None:
+                    memo.put(key, made)
+        posts.append(made[0])
+        problems.append(made[1])
+    return posts, problems, errors
 
 
-def build_preview(settings: Settings, sources: Sequence[Spec] | None = None) -> PreviewBuild:
-    """Build, render and check today's digest exactly as `digest preview` would."""
+def build_preview(
+    settings: Settings, sources: Sequence[Spec] | None = None, *, memo: PostsMemo | None = None
+) -> PreviewBuild:
+    """Build, render and check today's digest exactly as `digest preview` would.
+
+    ``memo`` (the server keeps one) reuses the social posts of stories unchanged since the last
+    build; without it every post is made afresh.
+    """
     start = time.perf_counter()
     result = build_digest(settings, sources or None)
     email = render_email(result.digest, settings)
     html, text = email.personalize(preview_unsubscribe_url(settings), None)
-    posts, post_errors = social_posts(result.digest.stories, settings)
-    problems = [[post_problems(p) for p in story_posts] for story_posts in posts]
+    posts, problems, post_errors = social_posts(result.digest.stories, settings, memo)
     titles = [s.article.title for s in result.digest.stories]
     found = (
         checks.empty_warnings(result.digest.stories)

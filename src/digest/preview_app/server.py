@@ -37,7 +37,14 @@ from digest.config import Settings, SourceSettings, load_settings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import Spec
 from digest.preview_app.counting import counting_data
-from digest.preview_app.page import PreviewBuild, build_preview, emulate_dark_mode, posts_document, render_page
+from digest.preview_app.page import (
+    PostsMemo,
+    PreviewBuild,
+    build_preview,
+    emulate_dark_mode,
+    posts_document,
+    render_page,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -112,9 +119,10 @@ class PreviewApp:
         self.token = secrets.token_urlsafe(32)
         self.builds: Recent[PreviewBuild] = Recent(4)
         self.notices: Recent[dict[str, Any]] = Recent(20)
+        self.posts = PostsMemo()
 
     def build(self) -> PreviewBuild:
-        build = build_preview(self.load_settings(), self.sources)
+        build = build_preview(self.load_settings(), self.sources, memo=self.posts)
         self.builds.put(build, build.id)
         return build
 
