@@ -6,7 +6,7 @@ from pathlib import Path
 
 from digest.models import Article, SocialPost, Story, Summary
 from digest.preview_app import warnings as checks
-from digest.preview_app.page import emulate_dark_mode
+from digest.preview_app.darkmode import emulate_dark_mode
 
 EMAIL = """<!doctype html><html lang="en"><head><style>
 @media (prefers-color-scheme: dark) { body { background: #111 } }

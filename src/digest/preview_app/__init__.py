@@ -7,7 +7,8 @@ Public API: ``serve_preview(settings, sources, host, port)`` serves until interr
 
 from __future__ import annotations
 
-from digest.preview_app.page import PreviewBuild, build_preview, render_page
+from digest.preview_app.build import PreviewBuild, build_preview
+from digest.preview_app.page import render_page
 from digest.preview_app.server import DEFAULT_HOST, DEFAULT_PORT, is_loopback, make_server, serve_preview
 
 __all__ = [
