@@ -6,7 +6,7 @@ from pathlib import Path
 
 from digest.models import Article, SocialPost, Story, Summary
 from digest.preview_app import warnings as checks
-from digest.preview_app.darkmode import emulate_dark_mode
+from digest.preview_app.frames import emulate_dark_mode, links_open_outside
 
 EMAIL = """<!doctype html><html lang="en"><head><style>
 @media (prefers-color-scheme: dark) { body { background: #111 } }
@@ -106,6 +106,12 @@ def test_dark_mode_emulation_rewrites_media_queries_and_declares_dark() -> None:
     assert "prefers-color-scheme" not in dark
     assert "@media (min-width: 0px) { body { background: #111 } }" in dark
     assert dark.index('<meta name="color-scheme" content="dark">') < dark.index("<style>")
+
+
+def test_frame_links_open_outside_the_frame() -> None:
+    framed = links_open_outside(EMAIL)
+    assert framed.index('<base target="_blank">') < framed.index("<style>")
+    assert framed.replace('<base target="_blank">', "") == EMAIL
 
 
 def test_build_preview_without_a_server(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from digest.errors import ConfigError, DigestError
 from digest.ingest import Spec
 from digest.preview_app.app import PreviewApp, report_line
 from digest.preview_app.counting import counting_data
-from digest.preview_app.darkmode import emulate_dark_mode
+from digest.preview_app.frames import emulate_dark_mode, links_open_outside
 from digest.preview_app.page import posts_document, render_page
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _email_html(self) -> None:
         q = self._query()
         build = self.server.app.build_for(q.get("b"))
-        body = emulate_dark_mode(build.html) if q.get("dark") == "1" else build.html
+        body = links_open_outside(build.html)
+        if q.get("dark") == "1":
+            body = emulate_dark_mode(body)
         self._html(HTTPStatus.OK, body, csp=EMAIL_CSP, frame="SAMEORIGIN")
 
     def _email_text(self) -> None:

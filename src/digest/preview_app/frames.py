@@ -1,4 +1,7 @@
-"""Dark mode for the email frames, without a script in the frame."""
+"""The email as the page's frames show it: links open outside the frame; dark mode on request.
+
+Both change only how the preview shows the email, never what is sent.
+"""
 
 from __future__ import annotations
 
@@ -27,3 +30,13 @@ def emulate_dark_mode(html: str) -> str:
             return html[:end] + style + html[end:]
         return html[: head.end()] + style + html[head.end() :]
     return meta + style + html
+
+
+_HEAD = re.compile(r"<head[^>]*>", re.I)
+
+
+def links_open_outside(html: str) -> str:
+    """``<base target="_blank">``: a story link clicked in a frame opens a tab, not inside the frame."""
+    head = _HEAD.search(html)
+    base = '<base target="_blank">'
+    return html[: head.end()] + base + html[head.end() :] if head else base + html
