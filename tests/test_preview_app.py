@@ -256,3 +256,30 @@ def test_non_loopback_host_needs_an_explicit_host_and_warns(tmp_path: Path) -> N
         assert "non-loopback" in server.stderr()
         status, _ = _request(server.url)
         assert status == 200
+
+
+def test_a_port_in_use_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    write_articles(tmp_path / "articles", paragraphs=2)
+    config = write_config(tmp_path, tmp_path / "articles")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(config), "preview", "--serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=os.environ.copy(),
+            check=False,
+        )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"error: cannot serve the preview on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert proc.stdout == ""

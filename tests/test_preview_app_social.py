@@ -64,6 +64,11 @@ def test_cards_match_digest_social_and_copy_to_the_clipboard(tmp_path: Path, bro
                 assert (card["length"], card["limit"]) == (post["length"], post["limit"]), card["platform"]
                 assert not card["over"]
             page.locator("#story-1").screenshot(path=str(artifacts_dir / "preview-app-social-cards.png"))
+            # /posts.json (linked from the page) holds the same posts
+            served = page.request.get(server.url + "posts.json").json()["stories"][0]["posts"]
+            assert [(p["platform"], p["text"], p["length"]) for p in served] == [
+                (p["platform"], p["text"], p["length"]) for p in expected
+            ]
 
             # copy: X as shown; Bluesky with the link it shows shortened given in full
             page.click("#post-1-x [data-copy]")
