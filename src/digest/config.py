@@ -157,6 +157,10 @@ class SummarySettings:
     algorithm: str = setting("hybrid", choice("hybrid", "lexrank", "textrank", "lsa", "luhn", "lead"))
     language: str = setting("auto", text)
     max_sentences: int = setting(150, integer(10, 5000))
+    # How much a sentence's closeness to the top counts next to its sumy centrality (0 = none).
+    position_weight: float = setting(3.0, number(0, 10))
+    # Key points sharing more than this fraction of content words (Jaccard) are duplicates.
+    redundancy: float = setting(0.5, number(0.05, 1))
 
 
 @dataclass(frozen=True)
