@@ -283,3 +283,30 @@ def test_a_port_in_use_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:
         f"error: cannot serve the preview on 127.0.0.1:{port}: Address already in use"
     ]
     assert proc.stdout == ""
+
+
+def test_json_prints_where_it_listens_with_port_0(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    write_articles(tmp_path / "articles", paragraphs=2)
+    config = write_config(tmp_path, tmp_path / "articles")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "--config", str(config), "preview", "--serve", "--port", "0", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    try:
+        where = json.loads(proc.stdout.readline())
+        assert where["host"] == "127.0.0.1" and where["port"] > 0
+        assert where["url"] == f"http://127.0.0.1:{where['port']}/"
+        status, page = _request(where["url"])
+        assert status == 200 and "Preview Test Digest" in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert proc.stdout.read() == ""  # one JSON document, nothing else on stdout
