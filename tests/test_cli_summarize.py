@@ -156,7 +156,13 @@ def test_ten_megabyte_file_is_refused_with_the_size_error(tmp_path: Path) -> Non
 
 def test_jsonl_batch_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
     lines = [
-        json.dumps({"id": 1, "text": "The council met on Monday. It voted for the plan. Work starts soon."}),
+        json.dumps(
+            {
+                "id": 1,
+                "text": "The council met on Monday. It voted for the new cycling plan after a debate. "
+                "Work starts soon.",
+            }
+        ),
         "{not json",
         json.dumps({"id": "b", "title": "Given title", "text": "Only one sentence here."}),
         json.dumps({"id": 4, "text": ""}),

@@ -275,6 +275,18 @@ class Archive:
                 conn.execute(insert(digest_articles), links)
         return digest_id
 
+    def link_digest(self, digest_id: int, article_ids: Sequence[int]) -> None:
+        """Record which articles an existing digest row (made by the send log) carries."""
+        with self._write, self.engine.begin() as conn:
+            conn.execute(delete(digest_articles).where(digest_articles.c.digest_id == digest_id))
+            links, seen = [], set()
+            for pos, aid in enumerate(article_ids):
+                if aid not in seen:
+                    seen.add(aid)
+                    links.append({"digest_id": digest_id, "article_id": aid, "position": pos})
+            if links:
+                conn.execute(insert(digest_articles), links)
+
     def mark_sent(self, digest_id: int, when: datetime | None = None) -> None:
         with self._write, self.engine.begin() as conn:
             done = conn.execute(

@@ -241,6 +241,8 @@ class DeliverySettings:
     editors: tuple[str, ...] = setting((), string_list)
     timeout: float = setting(30.0, number(0.1, 600))
     max_attempts: int = setting(4, integer(1, 20))
+    retry_backoff: float = setting(1.0, number(0.0, 60))  # seconds before the 2nd try; doubles after
+    ca_file: str | None = setting(None, optional_text)  # extra CA bundle to trust for SMTP TLS
 
 
 @dataclass(frozen=True)

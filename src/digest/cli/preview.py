@@ -66,12 +66,33 @@ def print_summary(result: PreviewResult) -> None:
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open digest.html in your web browser.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with paths, counts and warnings.")
+@click.option("--serve", is_flag=True, help="Serve the editor preview page instead (rebuilt on every reload).")
+@click.option("--port", type=click.IntRange(0, 65535), help="With --serve: the port (default 8765; 0: any free one).")
+@click.option("--host", help="With --serve: the address (default 127.0.0.1; any other is served with a warning).")
 @pass_app
-def preview(app: AppContext, sources: tuple[str, ...], out_dir: Path, open_browser: bool, as_json: bool) -> None:
+def preview(
+    app: AppContext,
+    sources: tuple[str, ...],
+    out_dir: Path,
+    open_browser: bool,
+    as_json: bool,
+    serve: bool,
+    port: int | None,
+    host: str | None,
+) -> None:
     """Build the digest from SOURCES (default: the config's sources) and write it, without sending.
 
-    SOURCES are files, folders, globs, "-" (stdin) or http(s) URLs of feeds or pages.
+    SOURCES are files, folders, globs, "-" (stdin) or http(s) URLs of feeds or pages. With --serve,
+    a local page shows the email (desktop, phone, dark mode), the text part, the social posts
+    and every warning, and sends tests; --json then prints {"url", "host", "port"}.
     """
+    if serve:
+        from digest.preview_app.cli import run_server
+
+        run_server(app.settings, sources, host, port, json_out=as_json, debug=app.debug, open_browser=open_browser)
+        return
+    if port is not None or host is not None:
+        raise click.UsageError("--port and --host go with --serve")
     settings = app.settings
     bar, update = _progress_bar()
     with bar:

@@ -24,6 +24,7 @@ from digest.ingest import is_url, read_source
 from digest.ingest.files import articles_from_text, expand, read_articles, size_error
 from digest.models import Article, Summary
 from digest.summarize import summarize as summarize_article
+from digest.summarize import summarize_text
 
 
 def summary_record(article: Article, summary: Summary) -> dict[str, Any]:
@@ -166,7 +167,11 @@ def run_jsonl(stream: IO[bytes], settings: Settings, points: int | None) -> tupl
                 raise InputError(f'line {number}: "title" must be a string')
             title = title.strip() if title and title.strip() else None
             article = articles_from_text(text, f"line {number}", settings, title=title, fmt="plain")[0]
-            summary = summarize_article(article, settings.summary, points=points)
+            if title is None:
+                # the title was made from the opening sentence: that sentence is still the lede
+                summary = summarize_text(article.text, None, settings.summary, points, article.language)
+            else:
+                summary = summarize_article(article, settings.summary, points=points)
             emit_jsonl({"id": item_id, "title": article.title, "lede": summary.lede, "key_points": summary.key_points})
             done += 1
         except DigestError as exc:

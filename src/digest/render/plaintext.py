@@ -46,9 +46,12 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     return "\n".join(lines)
 
 
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+
+
 def is_url_line(line: str) -> bool:
-    """A line holding only one URL (allowed to exceed the width: links are never broken)."""
-    return bool(URL_RE.match(line.strip()))
+    """A line holding only one URL, maybe after a bullet (may exceed the width: links are never broken)."""
+    return bool(URL_RE.match(_BULLET.sub("", line.strip(), count=1)))
 
 
 def enforce_width(text: str, width: int = WIDTH) -> str:

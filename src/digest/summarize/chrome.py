@@ -56,6 +56,8 @@ _STAMP_TEXT = (
 _STAMP_TOKENS = frozenset(_STAMP_TEXT.split())
 
 MIN_LEDE_WORDS = 5
+# "visit http://www.djreprints.com", "email tips@site.com": page boilerplate, not news
+_RAW_LINK = re.compile(r"(?:https?://|\bwww\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
 
 
 def strip_source_tag(sentence: str) -> str:
@@ -100,7 +102,7 @@ def is_chrome(sentence: str, *, all_caps_text: bool = False) -> bool:
     text = sentence.strip()
     if not words(text):
         return True
-    if is_byline(text) or _CREDIT.search(text):
+    if is_byline(text) or _CREDIT.search(text) or _RAW_LINK.search(text):
         return True
     tokens = words(text)
     if _TIMESTAMP.search(text) and len(tokens) <= 12:

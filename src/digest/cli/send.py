@@ -1,0 +1,132 @@
+"""`digest send`: deliver today's edition to every active subscriber (or test copies)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from digest.cli.common import AppContext, emit_json, pass_app
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn("sending"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("send", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@click.command()
+@click.option("--now", is_flag=True, help="Send right away, without asking for confirmation.")
+@click.option("--to", "to", multiple=True, metavar="ADDR", help="Send a [TEST] copy to ADDR only (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Build every message and report what would be sent.")
+@click.option("--retry-failed", is_flag=True, help="Also retry recipients whose delivery failed before.")
+@click.option("--edition", metavar="NAME", help="Edition name (default: today's date in the configured time zone).")
+@click.option(
+    "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def send(
+    app: AppContext,
+    now: bool,
+    to: tuple[str, ...],
+    dry_run: bool,
+    retry_failed: bool,
+    edition: str | None,
+    only_new: bool,
+    as_json: bool,
+) -> None:
+    """Build the digest and deliver it to every active subscriber.
+
+    Safe to run again: an edition already sent goes only to those it has not reached yet.
+    """
+    from digest.deliver.registry import backend_from_url
+    from digest.send import send_digest
+
+    settings = app.settings
+    backend = backend_from_url(settings.delivery.backend, settings)
+    if as_json and getattr(backend, "stream_name", None) == "stdout":
+        raise click.UsageError("--json needs stdout for itself: use console://?stream=stderr with --json")
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    if interactive and not (now or dry_run or to or as_json):
+        from digest.store import open_engine
+        from digest.subscribers import count_active
+
+        engine = open_engine(settings)
+        active = count_active(engine)
+        engine.dispose()
+        click.confirm(
+            f"Send to the {active} active subscriber(s) not yet reached, through {backend.display_url}?",
+            abort=True,
+            err=True,
+        )
+    with _progress_bar(not dry_run) as progress:
+        report = send_digest(
+            settings,
+            edition=edition,
+            to=list(to) or None,
+            dry_run=dry_run,
+            retry_failed=retry_failed,
+            progress=progress,
+            backend=backend,
+            only_new=only_new,
+            skip_if_empty=only_new,
+        )
+    if as_json:
+        emit_json(report.to_json())
+        return
+    if dry_run:
+        who = "test recipient(s)" if to else "subscriber(s)"
+        click.echo(f"Dry run: edition {report.edition} would go to {report.would_send} {who} via {report.backend}.")
+        if report.skipped:
+            click.echo(f"{report.skipped} already handled (sent, or failed: see --retry-failed).")
+        return
+    if report.skipped_empty:
+        click.echo(f"Nothing new since the last sent digest: edition {report.edition} skipped.")
+        return
+    if not to and report.sent + report.failed + report.skipped == 0:
+        click.echo(
+            "No active subscribers yet: add some with `digest subscribers add EMAIL` "
+            "or `digest subscribers import FILE.csv`."
+        )
+        return
+    kind = "test copies of edition" if to else "edition"
+    click.echo(
+        f"Sent {kind} {report.edition}: {report.sent} sent, {report.failed} failed, "
+        f"{report.skipped} skipped (already sent or failed earlier) via {report.backend}."
+    )
+    for failure in report.failures[:10]:
+        click.echo(f"  failed: {failure['email']}: {failure['reason']}")
+    if report.failed > 10:
+        click.echo(f"  ... and {report.failed - 10} more; retry with `digest send --retry-failed`.")
+    elif report.failed:
+        click.echo("  Retry them with `digest send --retry-failed`.")
+    if report.location:
+        click.echo(f"Messages are in {report.location}")
+    else:
+        click.echo(f"Messages were handed to {report.backend}.")

@@ -1,0 +1,118 @@
+"""`digest subscribers`: add, import, list, remove and unsubscribe addresses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from digest.cli.common import AppContext, emit_json, pass_app
+
+
+def _engine(app: AppContext):  # type: ignore[no-untyped-def]
+    from digest.store import open_engine
+
+    return open_engine(app.settings)
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage who receives the digest (stored in the digest database)."""
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", help="Display name, used in the greeting and the To header.")
+@click.option("--resubscribe", is_flag=True, help="Re-activate an address that unsubscribed (only if they asked).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def add(app: AppContext, email: str, name: str | None, resubscribe: bool, as_json: bool) -> None:
+    """Add one subscriber (or update their name)."""
+    from digest import subscribers as subs
+
+    result = subs.add(_engine(app), email, name, resubscribe=resubscribe)
+    if as_json:
+        emit_json({"outcome": result.outcome, **result.subscriber.to_dict()})
+        return
+    s = result.subscriber
+    if result.outcome == "suppressed":
+        click.echo(
+            f"{s.email} unsubscribed on {s.unsubscribed_at:%Y-%m-%d} and stays unsubscribed "
+            "(use --resubscribe only if they asked to come back)."
+        )
+    else:
+        click.echo(f"{s.email}: {result.outcome}")
+
+
+@subscribers.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def import_(app: AppContext, path: Path, as_json: bool) -> None:
+    """Import subscribers from a CSV file with an `email` column and an optional `name` column."""
+    from digest import subscribers as subs
+
+    report = subs.import_csv(_engine(app), path)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    for bad in report.invalid:
+        click.echo(f"{path}: line {bad.line}: {bad.reason}", err=True)
+    parts = [f"{report.added} added", f"{report.updated} updated", f"{report.unchanged} unchanged"]
+    if report.suppressed:
+        parts.append(f"{report.suppressed} kept unsubscribed")
+    if report.invalid:
+        parts.append(f"{len(report.invalid)} invalid (not imported)")
+    click.echo(f"{path}: " + ", ".join(parts))
+
+
+@subscribers.command("list")
+@click.option("--active", "active_only", is_flag=True, help="Only active subscribers.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def list_(app: AppContext, active_only: bool, as_json: bool) -> None:
+    """List subscribers with their status."""
+    from digest import subscribers as subs
+
+    rows = subs.iter_subscribers(_engine(app), active_only=active_only)
+    if as_json:
+        emit_json([s.to_dict() for s in rows])
+        return
+    n = 0
+    for s in rows:
+        n += 1
+        name = f" ({s.name})" if s.name else ""
+        click.echo(f"{s.email}{name}  {s.status}")
+    click.echo(f"{n} subscriber(s)", err=True)
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def remove(app: AppContext, email: str, as_json: bool) -> None:
+    """Forget an address entirely, with its send history (use `unsubscribe` to stop mailing)."""
+    from digest import subscribers as subs
+
+    gone = subs.remove(_engine(app), email)
+    if as_json:
+        emit_json({"removed": gone.email})
+    else:
+        click.echo(f"{gone.email}: removed")
+
+
+@subscribers.command("unsubscribe")
+@click.argument("email_or_token")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def unsubscribe(app: AppContext, email_or_token: str, as_json: bool) -> None:
+    """Stop mailing an address, given as itself or as the token from its unsubscribe link."""
+    from digest import subscribers as subs
+
+    sub, changed = subs.unsubscribe(_engine(app), app.settings, email_or_token)
+    if as_json:
+        emit_json({"changed": changed, **sub.to_dict()})
+    elif changed:
+        click.echo(f"{sub.email}: unsubscribed")
+    else:
+        click.echo(f"{sub.email}: already unsubscribed")

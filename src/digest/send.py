@@ -1,0 +1,315 @@
+"""Send an edition to every active subscriber: build, render once, deliver, log each outcome.
+
+``send_digest`` is the whole `digest send` command as a library call. The order of work is
+what makes it safe to re-run at any time:
+
+1. The edition's rendering is frozen in the database on its first real run, so every later
+   run of that edition (after a crash, or with ``retry_failed``) sends the same email.
+2. Every active subscriber without a row for the edition gets a pending row (one statement).
+3. Subscribers are streamed from the database in batches and each message is built just in
+   time (memory stays flat in the number of subscribers; the SMTP backend builds the next
+   message while the server is still processing the current one). The attempt is committed
+   before a message leaves; its outcome is committed with the next attempt (or at once when
+   the backend idles or finishes), so at most one message per connection is ever unrecorded.
+
+Test copies (``to=``) go only to the given addresses, with "[TEST] " before the subject, and
+leave no trace in the send log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from digest import sendlog
+from digest.config import Settings
+from digest.deliver.addresses import normalize_email
+from digest.deliver.base import BaseBackend, OutgoingMessage, SendResult
+from digest.deliver.message import HeaderInjectionError, MessageFactory
+from digest.deliver.registry import backend_from_url
+from digest.deliver.unsubscribe import signer_for
+from digest.errors import DeliveryError, InputError
+from digest.render.email import RenderedEmail
+from digest.store import open_engine
+from digest.subscribers import count_active
+from digest.subscribers import get as get_subscriber
+
+log = logging.getLogger("digest.send")
+
+Progress = Callable[[int, int], None]  # (done, total), called once with done=0 first
+_MAX_LISTED_FAILURES = 50
+
+
+@dataclass
+class SendReport:
+    digest_id: int | None
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    backend: str = ""
+    edition: str = ""
+    dry_run: bool = False
+    test: bool = False
+    would_send: int = 0
+    location: str | None = None  # where messages are on disk (outbox), if anywhere
+    skipped_empty: bool = False  # only_new + skip_if_empty and nothing new: nothing built or sent
+    stories: int = 0
+    resent_in_flight: int = 0  # messages whose outcome a crash left unknown, sent again
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, for display
+    warnings: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "digest_id": self.digest_id,
+            "sent": self.sent,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "backend": self.backend,
+        }
+        if self.dry_run:
+            data.update(dry_run=True, would_send=self.would_send)
+        if self.skipped_empty:
+            data["skipped_empty"] = True
+        return data
+
+    def note_failure(self, email: str, code: int | None, reason: str) -> None:
+        log.warning("not delivered to %s: %s", email, reason)
+        with self._lock:  # the message-building thread reports failures too
+            self.failed += 1
+            if len(self.failures) < _MAX_LISTED_FAILURES:
+                self.failures.append({"email": email, "code": code, "reason": reason})
+
+
+class NothingNew(Exception):
+    """Only-new digest with no new story: the caller skips the edition (not an error)."""
+
+
+@dataclass
+class _Edition:
+    digest_id: int | None
+    rendered: RenderedEmail
+    title: str
+    article_ids: list[int] = field(default_factory=list)
+    frozen: bool = False  # the rendering came from an earlier run of this edition
+
+
+def _rendering(
+    engine: Engine,
+    settings: Settings,
+    edition: str,
+    today: date | None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
+) -> _Edition:
+    """The edition to send: the frozen one if it started, else a fresh build through the archive."""
+    found = sendlog.find_digest(engine, edition)
+    if found is not None and found[1] is not None:
+        return _Edition(found[0], found[1], settings.digest.title, frozen=True)
+    from digest.archive import Archive
+    from digest.pipeline import build_digest
+    from digest.render.email import render_email
+
+    archive = Archive(engine, settings)
+    built = build_digest(
+        settings, today=sendlog.edition_date(settings, today), edition=edition, archive=archive, only_new=only_new
+    )
+    for failure in built.failures:
+        log.warning("source skipped: %s: %s", failure.source, failure.error)
+    digest = built.digest
+    if not digest.stories:
+        failed = f" ({len(built.failures)} sources failed)" if built.failures else ""
+        if only_new and skip_if_empty and built.failures and not built.article_ids and not built.already_sent:
+            # every source broke: that is a failure to report, not "nothing new"
+            raise InputError(f"edition {edition}: every source failed{failed}")
+        if only_new and skip_if_empty:
+            raise NothingNew(f"edition {edition}: nothing new since the last sent digest{failed}")
+        what = "no new stories" if only_new else "no stories"
+        raise InputError(f"edition {edition}: nothing to send, the digest has {what}{failed}")
+    rendered = render_email(digest, settings)
+    for warning in [*digest.warnings, *rendered.warnings]:
+        log.warning("%s", warning)
+    return _Edition(found[0] if found else None, rendered, digest.title, built.article_ids)
+
+
+def _messages(
+    engine: Engine,
+    factory: MessageFactory,
+    digest_id: int,
+    report: SendReport,
+    *,
+    retry_failed: bool,
+    record: bool,
+) -> Iterator[OutgoingMessage]:
+    include_unlogged = not record
+    for target in sendlog.targets(engine, digest_id, retry_failed=retry_failed, include_unlogged=include_unlogged):
+        try:
+            yield factory.build(target.email, target.name, ref=target.id)
+        except HeaderInjectionError as exc:  # a bad name in the database: never sent, logged failed
+            if record:
+                sendlog.record_failure(engine, digest_id, target.id, None, str(exc))
+            report.note_failure(target.email, None, str(exc))
+
+
+def send_digest(
+    settings: Settings,
+    *,
+    edition: str | None = None,
+    to: Sequence[str] | None = None,
+    dry_run: bool = False,
+    retry_failed: bool = False,
+    progress: Progress | None = None,
+    backend: BaseBackend | None = None,
+    today: date | None = None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
+) -> SendReport:
+    """Send (or test-send, or dry-run) one edition; see the module docstring for the guarantees.
+
+    ``only_new`` leaves out stories an earlier sent edition carried; with ``skip_if_empty`` an
+    edition with nothing new is skipped (``report.skipped_empty``) instead of being an error.
+    """
+    name = sendlog.edition_name(settings, edition, today)
+    backend = backend or backend_from_url(settings.delivery.backend, settings)
+    report = SendReport(digest_id=None, backend=backend.display_url, edition=name, dry_run=dry_run, test=bool(to))
+    engine = open_engine(settings)
+    run = _Run(settings, engine, backend, report, today, progress, only_new, skip_if_empty)
+    try:
+        if to:
+            return run.test_copies(list(to))
+        with sendlog.edition_lock(settings, name):
+            return run.edition(retry_failed)
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    engine: Engine
+    backend: BaseBackend
+    report: SendReport
+    today: date | None
+    progress: Progress | None
+    only_new: bool = False
+    skip_if_empty: bool = False
+
+    def build(self) -> _Edition:
+        return _rendering(
+            self.engine, self.settings, self.report.edition, self.today, self.only_new, self.skip_if_empty
+        )
+
+    def test_copies(self, to: list[str]) -> SendReport:
+        report = self.report
+        addresses = [normalize_email(a) for a in to]
+        built = self.build()
+        digest_id, rendered = built.digest_id, built.rendered
+        report.digest_id = digest_id
+        factory = MessageFactory(self.settings, rendered, signer_for(self.settings), test=True)
+        messages = []
+        for address in addresses:
+            known = get_subscriber(self.engine, address)
+            messages.append(factory.build(address, known.name if known else None))
+        if report.dry_run:
+            report.would_send = len(messages)
+            return report
+        _deliver(self.backend, messages, None, report, self.progress, len(messages))
+        report.location = self.backend.location()
+        return report
+
+    def edition(self, retry_failed: bool) -> SendReport:
+        engine, report, name = self.engine, self.report, self.report.edition
+        try:
+            built = self.build()
+        except NothingNew as exc:
+            report.skipped_empty = True
+            report.warnings.append(str(exc))
+            log.info("%s: skipped", exc)
+            return report
+        digest_id, rendered, title = built.digest_id, built.rendered, built.title
+        # Built before anything is stored: a bad header in the config stops the run here.
+        factory = MessageFactory(self.settings, rendered, signer_for(self.settings))
+        if report.dry_run:
+            report.digest_id = digest_id
+            if digest_id is not None:
+                done = sendlog.counts(engine, digest_id)
+                report.skipped = done.sent + (0 if retry_failed else done.failed)
+            for _message in _messages(
+                engine, factory, digest_id or -1, report, retry_failed=retry_failed, record=False
+            ):
+                report.would_send += 1
+            return report
+
+        if digest_id is None and count_active(engine) == 0:
+            return report  # nobody to send to: do not freeze the edition yet
+        digest_id = sendlog.save_digest(engine, name, title, rendered)
+        if not built.frozen and built.article_ids:
+            from digest.archive import Archive
+
+            Archive(engine, self.settings).link_digest(digest_id, built.article_ids)
+        report.digest_id = digest_id
+        sendlog.enqueue(engine, digest_id)
+        before = sendlog.counts(engine, digest_id)
+        report.skipped = before.sent + (0 if retry_failed else before.failed)
+        total = before.pending + (before.failed if retry_failed else 0)
+        if before.in_flight:
+            report.resent_in_flight = before.in_flight
+            report.warnings.append(
+                f"{before.in_flight} message(s) of edition {name} were in flight when an earlier run stopped; "
+                "their outcome is unknown, so they are sent again (a recipient may get it twice)"
+            )
+            log.warning("%s", report.warnings[-1])
+        journal = sendlog.SendLog(engine, digest_id)
+        messages = _messages(engine, factory, digest_id, report, retry_failed=retry_failed, record=True)
+        try:
+            _deliver(self.backend, messages, journal, report, self.progress, total)
+        except DeliveryError as exc:
+            left = sendlog.counts(engine, digest_id)
+            owed = left.pending + (left.failed if retry_failed else 0)
+            raise DeliveryError(
+                f"{exc} ({report.sent} sent in this run, {owed} not yet sent: run `digest send` again to resume)"
+            ) from None
+        finally:
+            messages.close()  # the generator's database reads end here
+            journal.close()
+            if report.sent:
+                # the edition reached readers: its stories are no longer "new" for the next one
+                sendlog.mark_complete(engine, digest_id)
+        after = sendlog.counts(engine, digest_id)
+        if after.pending == 0 and after.failed == 0:
+            sendlog.mark_complete(engine, digest_id)
+        report.location = self.backend.location()
+        return report
+
+
+def _deliver(
+    backend: BaseBackend,
+    messages: Iterable[OutgoingMessage],
+    journal: sendlog.SendLog | None,
+    report: SendReport,
+    progress: Progress | None,
+    total: int,
+) -> None:
+    done = 0
+    if progress:
+        progress(0, total)
+    with backend:
+        for result in backend.deliver(messages, journal):
+            _tally(result, report)
+            done += 1
+            if progress:
+                progress(done, max(total, done))
+
+
+def _tally(result: SendResult, report: SendReport) -> None:
+    if result.ok:
+        report.sent += 1  # only this thread counts successes
+        log.info("sent to %s: %s %s", result.message.recipient, result.code or "", result.reply)
+    else:
+        report.note_failure(result.message.recipient, result.code, result.reply)
