@@ -238,7 +238,7 @@ def _run_digest(
         outcome.details["warnings"] = list(report.warnings)
     if getattr(report, "skipped_empty", False):
         outcome.status = "skipped"
-        outcome.reason = outcome.reason or "nothing new"
+        outcome.reason = outcome.reason or "nothing new since the last sent digest"
     elif outcome.failed and outcome.sent:
         outcome.status = "partial"
     elif outcome.failed:
