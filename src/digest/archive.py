@@ -265,27 +265,14 @@ class Archive:
                 digest_id = int(row.id)
                 conn.execute(update(digests).where(digests.c.id == digest_id).values(**values))
                 conn.execute(delete(digest_articles).where(digest_articles.c.digest_id == digest_id))
-            seen: set[int] = set()
-            links = []
-            for pos, aid in enumerate(article_ids):
-                if aid not in seen:
-                    seen.add(aid)
-                    links.append({"digest_id": digest_id, "article_id": aid, "position": pos})
-            if links:
-                conn.execute(insert(digest_articles), links)
+            _insert_links(conn, digest_id, article_ids)
         return digest_id
 
     def link_digest(self, digest_id: int, article_ids: Sequence[int]) -> None:
         """Record which articles an existing digest row (made by the send log) carries."""
         with self._write, self.engine.begin() as conn:
             conn.execute(delete(digest_articles).where(digest_articles.c.digest_id == digest_id))
-            links, seen = [], set()
-            for pos, aid in enumerate(article_ids):
-                if aid not in seen:
-                    seen.add(aid)
-                    links.append({"digest_id": digest_id, "article_id": aid, "position": pos})
-            if links:
-                conn.execute(insert(digest_articles), links)
+            _insert_links(conn, digest_id, article_ids)
 
     def mark_sent(self, digest_id: int, when: datetime | None = None) -> None:
         with self._write, self.engine.begin() as conn:
@@ -392,6 +379,18 @@ class Archive:
             r = rows[i]
             out.append(RelatedCandidate(int(r.id), r.title, r.url, float(score), r.site, _utc(r.published)))
         return out
+
+
+def _insert_links(conn: Any, digest_id: int, article_ids: Sequence[int]) -> None:
+    """digest_articles rows in story order, each article once."""
+    seen: set[int] = set()
+    links = []
+    for pos, aid in enumerate(article_ids):
+        if aid not in seen:
+            seen.add(aid)
+            links.append({"digest_id": digest_id, "article_id": aid, "position": pos})
+    if links:
+        conn.execute(insert(digest_articles), links)
 
 
 def similarity(query: str, documents: Sequence[str], language: str | None = None) -> list[float]:

@@ -54,20 +54,28 @@ def is_url_line(line: str) -> bool:
     return bool(URL_RE.match(_BULLET.sub("", line.strip(), count=1)))
 
 
+@functools.lru_cache(maxsize=8)
+def _needs_tidy(width: int) -> re.Pattern[str]:
+    """A line longer than ``width`` or ending in a space or tab."""
+    return re.compile(rf"[^\n]{{{width + 1}}}|[ \t]$", re.MULTILINE)
+
+
 def enforce_width(text: str, width: int = WIDTH) -> str:
     """Tidy a rendered text part: strip trailing spaces, keep at most one blank line in a row,
     and re-wrap any line over ``width`` (a user template may not use the wrap filter).
 
     The hanging indent of a bullet or numbered line is kept; URL-only lines are left alone.
     """
-    lines = text.split("\n")
-    for i in [i for i, line in enumerate(lines) if len(line) > width or line[-1:] in _TRAILING]:
-        line = lines[i].rstrip()
-        if len(line) > width and not is_url_line(line):
-            prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
-            line = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
-        lines[i] = line
-    text = "\n".join(lines).strip("\n")
+    if _needs_tidy(width).search(text):  # one C-level scan; most texts need no line touched
+        lines = text.split("\n")
+        for i in [i for i, line in enumerate(lines) if len(line) > width or line[-1:] in _TRAILING]:
+            line = lines[i].rstrip()
+            if len(line) > width and not is_url_line(line):
+                prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
+                line = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
+            lines[i] = line
+        text = "\n".join(lines)
+    text = text.strip("\n")
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text + "\n"
