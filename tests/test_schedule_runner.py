@@ -203,3 +203,16 @@ def test_shutdown_finishes_the_message_in_flight_then_the_edition_resumes(newsro
     resumed = run_job(job, settings, fire_time=MONDAY)  # same fire: same edition
     assert resumed.status == "sent" and resumed.sent == 2
     assert _recipients(handler) == ["ana@example.org", "ben@example.org", "cy@example.org"]
+
+
+def test_fire_outside_the_service_loads_jobs_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stored textual reference works on its own (e.g. a job store opened by another tool)."""
+    from digest.schedule import runner
+
+    write_job(tmp_path / "scheduled", "lonely", 'job = "social"\nevery = "1h"\n')
+    monkeypatch.chdir(tmp_path)
+    runner.configure(None)
+    result = runner.fire("lonely", schedule="every 1h UTC")
+    assert result["job"] == "lonely" and result["edition"].startswith("lonely@")
+    assert result["status"] == "failed" and "no editors" in result["reason"]
+    assert runner.fire("gone")["reason"] == "no such job"
