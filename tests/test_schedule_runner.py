@@ -216,3 +216,13 @@ def test_fire_outside_the_service_loads_jobs_itself(tmp_path: Path, monkeypatch:
     assert result["job"] == "lonely" and result["edition"].startswith("lonely@")
     assert result["status"] == "failed" and "no editors" in result["reason"]
     assert runner.fire("gone")["reason"] == "no such job"
+
+
+def test_digest_with_every_source_broken_fails_with_the_reason(newsroom, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings, _, handler, _ = newsroom
+    job = load_job_file(
+        write_job(tmp_path / "jobs2", "broken", 'job = "digest"\nevery = "1h"\nsources = ["nowhere-a", "nowhere-b"]\n')
+    )
+    outcome = run_job(job, settings, fire_time=MONDAY, scheduled=True)
+    assert outcome.status == "failed" and "every source failed" in outcome.reason
+    assert handler.messages == []
