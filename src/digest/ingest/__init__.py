@@ -59,7 +59,10 @@ def read_source(spec: Spec, settings: Settings) -> list[Article]:
             )
         return [remote.read_page(spec.url or "", settings)]
     if spec == "-":
-        data = sys.stdin.buffer.read()
+        limit = settings.ingest.max_file_bytes
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputError(f"-: input is over the {limit / 1e6:g} MB limit ([ingest] max_file_bytes)")
         return [article_from_text(data, "-", settings)]
     if is_url(spec):
         from digest.ingest import remote
