@@ -319,14 +319,26 @@ class Archive:
                     )
         return out
 
+    def save_feed_states(self, states: Sequence[tuple[str, str | None, str | None, str | None]]) -> None:
+        """Several (url, etag, last_modified, content_hash) at once, in one transaction."""
+        if not states:
+            return
+        with self._write, self.engine.begin() as conn:
+            for url, etag, last_modified, content_hash in states:
+                self._save_state(conn, url, etag, last_modified, content_hash)
+
     def save_feed_state(
         self, url: str, etag: str | None, last_modified: str | None, content_hash: str | None = None
     ) -> None:
-        values = {"etag": etag, "last_modified": last_modified, "content_hash": content_hash, "checked_at": _now()}
         with self._write, self.engine.begin() as conn:
-            done = conn.execute(update(feed_state).where(feed_state.c.url == url).values(**values)).rowcount
-            if not done:
-                conn.execute(insert(feed_state).values(url=url, **values))
+            self._save_state(conn, url, etag, last_modified, content_hash)
+
+    @staticmethod
+    def _save_state(conn: Any, url: str, etag: str | None, last_modified: str | None, content_hash: str | None) -> None:
+        values = {"etag": etag, "last_modified": last_modified, "content_hash": content_hash, "checked_at": _now()}
+        done = conn.execute(update(feed_state).where(feed_state.c.url == url).values(**values)).rowcount
+        if not done:
+            conn.execute(insert(feed_state).values(url=url, **values))
 
     # ------------------------------------------------------------ related stories
 

@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from digest.archive import Archive, FeedState
+from digest.archive import Archive, FeedState, Stored
 from digest.config import Settings, SourceSettings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import describe, read_source
@@ -161,31 +161,80 @@ def ingest_sources(
                 pool.submit(_one, spec, settings, arch, fetcher, states.get(spec.url or "")): i
                 for i, spec in enumerate(specs)
             }
+            finished: list[tuple[SourceReport, Future[_Outcome], FeedState | None]] = []
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     i = pending.pop(fut)
-                    entry = report.sources[i]
-                    _record(entry, fut, arch, states.get(specs[i].url or ""))
+                    finished.append((report.sources[i], fut, states.get(specs[i].url or "")))
+                # Writes go in batches: every SQLite call hands the GIL to the extracting
+                # threads, so one transaction per page costs the main thread dearly.
+                if len(finished) >= WRITE_BATCH or not pending:
+                    _record_batch(finished, arch)
                     if progress:
-                        progress(entry)
+                        for entry, _, _ in finished:
+                            progress(entry)
+                    finished = []
     finally:
         if owned:
             arch.close()
     return report
 
 
+# Finished sources whose articles are written to the archive in one transaction.
+WRITE_BATCH = 16
+
+
+def _record_batch(batch: list[tuple[SourceReport, Future[_Outcome], FeedState | None]], archive: Archive) -> None:
+    """Store a batch of finished sources at once; on any trouble, one source at a time."""
+    outcomes = []
+    for entry, fut, before in batch:
+        try:
+            outcomes.append((entry, fut.result(), before))
+        except Exception:  # noqa: BLE001 - reported per source below
+            _record(entry, fut, archive, before)
+    if not outcomes:
+        return
+    try:
+        stored = archive.store([a for _, outcome, _ in outcomes for a in outcome.articles])
+        states = [
+            outcome.state for _, outcome, before in outcomes if outcome.state and not _unchanged(outcome.state, before)
+        ]
+        archive.save_feed_states(states)
+    except Exception:  # noqa: BLE001 - fall back to per-source writes, each with its own error
+        for entry, outcome, before in outcomes:
+            _record(entry, _done(outcome), archive, before)
+        return
+    at = 0
+    for entry, outcome, _ in outcomes:
+        mine = stored[at : at + len(outcome.articles)]
+        at += len(outcome.articles)
+        _fill(entry, outcome, mine)
+
+
+def _done(outcome: _Outcome) -> Future[_Outcome]:
+    fut: Future[_Outcome] = Future()
+    fut.set_result(outcome)
+    return fut
+
+
+def _unchanged(state: tuple[str, str | None, str | None, str | None], before: FeedState | None) -> bool:
+    return before is not None and state == (before.url, before.etag, before.last_modified, before.content_hash)
+
+
+def _fill(entry: SourceReport, outcome: _Outcome, stored: list[Stored]) -> None:
+    entry.new = sum(1 for s in stored if s.new)
+    entry.known = outcome.known + sum(1 for s in stored if not s.new)
+    entry.not_modified = outcome.not_modified
+    entry.warnings = outcome.warnings
+    entry.article_ids = [s.id for s in stored]
+
+
 def _record(entry: SourceReport, fut: Future[_Outcome], archive: Archive, before: FeedState | None) -> None:
     try:
         outcome = fut.result()
         stored = archive.store(outcome.articles) if outcome.articles else []
-        unchanged = before is not None and outcome.state == (
-            before.url,
-            before.etag,
-            before.last_modified,
-            before.content_hash,
-        )
-        if outcome.state and not unchanged:
+        if outcome.state and not _unchanged(outcome.state, before):
             archive.save_feed_state(*outcome.state)
     except DigestError as exc:
         entry.error = " ".join(str(exc).split())
@@ -193,8 +242,4 @@ def _record(entry: SourceReport, fut: Future[_Outcome], archive: Archive, before
     except Exception as exc:  # noqa: BLE001 - one bad source must never sink the run
         entry.error = f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"
         return
-    entry.new = sum(1 for s in stored if s.new)
-    entry.known = outcome.known + sum(1 for s in stored if not s.new)
-    entry.not_modified = outcome.not_modified
-    entry.warnings = outcome.warnings
-    entry.article_ids = [s.id for s in stored]
+    _fill(entry, outcome, stored)

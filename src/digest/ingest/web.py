@@ -108,7 +108,9 @@ def extract_article(html: str | bytes, source: str, url: str | None = None) -> A
         published=parse_date(meta.get("date")),
         author=_clean_author(meta.get("author")),
         site=site or None,
-        language=meta.get("language") or html_language(html) or detect_language(text),
+        # From the page when it says; otherwise the summarizer detects it when it needs it
+        # (detecting here would load a language model into every ingest run).
+        language=meta.get("language") or html_language(html),
     )
 
 
@@ -155,18 +157,6 @@ def html_language(html: str | bytes) -> str | None:
     head = html[:4000] if isinstance(html, bytes) else html[:4000].encode("utf-8", "ignore")
     m = _LANG_RE.search(head)
     return m.group(1).decode().lower() if m else None
-
-
-def detect_language(text: str) -> str | None:
-    if len(text) < 40:
-        return None
-    try:
-        import py3langid
-
-        lang, _score = py3langid.classify(text[:5000])
-        return str(lang)
-    except Exception:  # noqa: BLE001 - language is a hint; never fail extraction over it
-        return None
 
 
 # ---------------------------------------------------------------- HTML fragments (feed entries)
