@@ -26,8 +26,9 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     """Wrap one paragraph; ``first`` prefixes the first line (a bullet), ``indent`` the others.
 
     Breaks only at whitespace; a word (URL) longer than the room left gets a line of its own,
-    whole: what ``textwrap`` does with ``break_long_words=False, break_on_hyphens=False``, done
-    by one regex so a 20-story text part stays fast.
+    whole: what ``textwrap`` does with ``break_long_words=False, break_on_hyphens=False``. The
+    text part calls this ~180 times per digest, so the usual paragraph (printable, single
+    spaces) is cut with one C-level ``rfind`` per line; anything else goes through one regex.
     """
     text = str(text)
     if "  " in text or "\n" in text or "\t" in text or text[:1] == " " or text[-1:] == " ":
@@ -37,6 +38,28 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
         return prefix.rstrip()
     if len(prefix) + len(text) <= width:
         return prefix + text
+    if not text.isprintable():  # other whitespace (NBSP, form feed...) is kept, never broken at
+        return _wrap_regex(text, width, indent, prefix)
+    # Words are now separated by exactly one space: a line ends at the last space within room.
+    lines = []
+    end = len(text)
+    pos = 0
+    room = max(width - len(prefix), 1)
+    while end - pos > room:
+        cut = text.rfind(" ", pos, pos + room + 1)
+        if cut < 0:  # one word longer than the room: whole, on its own line
+            cut = text.find(" ", pos + room)
+            if cut < 0:
+                break
+        lines.append(prefix + text[pos:cut])
+        pos = cut + 1
+        prefix = indent
+        room = max(width - len(indent), 1)
+    lines.append(prefix + text[pos:])
+    return "\n".join(lines)
+
+
+def _wrap_regex(text: str, width: int, indent: str, prefix: str) -> str:
     head = _line_re(width - len(prefix)).match(text)
     assert head is not None  # the second alternative matches any non-space run
     lines = [prefix + (head.group(1) or head.group(2))]
@@ -54,10 +77,8 @@ def is_url_line(line: str) -> bool:
     return bool(URL_RE.match(_BULLET.sub("", line.strip(), count=1)))
 
 
-@functools.lru_cache(maxsize=8)
-def _needs_tidy(width: int) -> re.Pattern[str]:
-    """A line longer than ``width`` or ending in a space or tab."""
-    return re.compile(rf"[^\n]{{{width + 1}}}|[ \t]$", re.MULTILINE)
+# A line that ``is_url_line`` surely accepts and ``rstrip`` would not change (stricter than it).
+_PLAIN_URL_LINE = re.compile(r"[ \t]*(?:(?:[-*•]|\d+[.)])[ \t]+)?(?:https?://|mailto:)\S+", re.IGNORECASE)
 
 
 def enforce_width(text: str, width: int = WIDTH) -> str:
@@ -66,9 +87,14 @@ def enforce_width(text: str, width: int = WIDTH) -> str:
 
     The hanging indent of a bullet or numbered line is kept; URL-only lines are left alone.
     """
-    if _needs_tidy(width).search(text):  # one C-level scan; most texts need no line touched
-        lines = text.split("\n")
-        for i in [i for i, line in enumerate(lines) if len(line) > width or line[-1:] in _TRAILING]:
+    lines = text.split("\n")
+    todo = [
+        i
+        for i, line in enumerate(lines)
+        if line[-1:] in _TRAILING or (len(line) > width and not _PLAIN_URL_LINE.fullmatch(line))
+    ]
+    if todo:  # usually empty: the wrap filter did the work and long lines are bare links
+        for i in todo:
             line = lines[i].rstrip()
             if len(line) > width and not is_url_line(line):
                 prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
