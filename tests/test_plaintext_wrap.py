@@ -64,3 +64,11 @@ def test_enforce_width(text: str, expected: str) -> None:
     out = enforce_width(text)
     assert out == expected
     assert all(len(line) <= 78 or is_url_line(line) for line in out.splitlines())
+
+
+def test_wrap_loses_nothing_around_odd_whitespace() -> None:
+    # A no-break space or a lone CR where a line would start used to crash wrap or drop text.
+    for text in ("\u00a0" + "word " * 30, "ccca\rword " + "word " * 30, "word " * 15 + "\u2003" + "x" * 90 + " end"):
+        out = wrap(text.strip(" "), 40, indent="  ", first="* ")
+        assert sorted(out.replace("* ", "", 1).split()) == sorted(text.split())
+        assert all(len(line) <= 40 or " " not in line.strip() for line in out.splitlines())

@@ -19,16 +19,17 @@ _INDENT = re.compile(r"^(\s*(?:(?:[-*•]|\d{1,3}[.)])\s+)?)")
 @functools.lru_cache(maxsize=64)
 def _line_re(room: int) -> re.Pattern[str]:
     # Up to ``room`` characters ending at a space (or the end), else one over-long word whole.
-    return re.compile(rf"(\S.{{0,{max(room, 1) - 1}}})(?: |$)|(\S+)(?: |$)")
+    # One group, so ``findall`` hands back the lines themselves.
+    return re.compile(rf"(\S.{{0,{max(room, 1) - 1}}}|\S+)(?: |$)")
 
 
 def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
     """Wrap one paragraph; ``first`` prefixes the first line (a bullet), ``indent`` the others.
 
-    Breaks only at whitespace; a word (URL) longer than the room left gets a line of its own,
+    Breaks only at spaces; a word (URL) longer than the room left gets a line of its own,
     whole: what ``textwrap`` does with ``break_long_words=False, break_on_hyphens=False``. The
-    text part calls this ~180 times per digest, so the usual paragraph (printable, single
-    spaces) is cut with one C-level ``rfind`` per line; anything else goes through one regex.
+    text part calls this ~180 times per digest, so a paragraph is cut by one regex ``findall``
+    (two when the first line's prefix is not as long as the indent), all in C.
     """
     text = str(text)
     if "  " in text or "\n" in text or "\t" in text or text[:1] == " " or text[-1:] == " ":
@@ -38,35 +39,27 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
         return prefix.rstrip()
     if len(prefix) + len(text) <= width:
         return prefix + text
-    if not text.isprintable():  # other whitespace (NBSP, form feed...) is kept, never broken at
-        return _wrap_regex(text, width, indent, prefix)
-    # Words are now separated by exactly one space: a line ends at the last space within room.
-    lines = []
-    end = len(text)
-    pos = 0
-    room = max(width - len(prefix), 1)
-    while end - pos > room:
-        cut = text.rfind(" ", pos, pos + room + 1)
-        if cut < 0:  # one word longer than the room: whole, on its own line
-            cut = text.find(" ", pos + room)
-            if cut < 0:
-                break
-        lines.append(prefix + text[pos:cut])
-        pos = cut + 1
-        prefix = indent
-        room = max(width - len(indent), 1)
-    lines.append(prefix + text[pos:])
-    return "\n".join(lines)
+    return _cut(text, width, indent, prefix) or _cut(" ".join(text.split()), width, indent, prefix) or prefix
 
 
-def _wrap_regex(text: str, width: int, indent: str, prefix: str) -> str:
-    head = _line_re(width - len(prefix)).match(text)
-    assert head is not None  # the second alternative matches any non-space run
-    lines = [prefix + (head.group(1) or head.group(2))]
-    rest = text[head.end() :]
-    if rest:
-        lines += [indent + (a or b) for a, b in _line_re(width - len(indent)).findall(rest)]
-    return "\n".join(lines)
+def _cut(text: str, width: int, indent: str, prefix: str) -> str | None:
+    """The wrapped lines, or None when odd whitespace (a no-break space where a line would
+    start, a lone CR) left characters the line regex could not place: better to normalize all
+    whitespace then than to lose text. Each break replaces exactly one space, which makes the
+    check a matter of lengths."""
+    room = width - len(indent)
+    if len(prefix) == len(indent):
+        lines = _line_re(room).findall(text)
+    else:
+        head = _line_re(width - len(prefix)).match(text)
+        if head is None:
+            return None
+        lines = [head.group(1), *_line_re(room).findall(text, head.end())]
+    joiner = "\n" + indent
+    out = prefix + joiner.join(lines)
+    if not lines or len(out) != len(prefix) + len(text) + (len(lines) - 1) * len(indent):
+        return None
+    return out
 
 
 _BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
