@@ -29,7 +29,7 @@ from digest.config import Settings
 from digest.errors import ConfigError, TemplateError
 from digest.links import utm_adder
 from digest.models import Digest, Story
-from digest.render import plaintext
+from digest.render import plaintext, text_layout
 from digest.render.sanitize import one_line, plain_text, safe_url
 from digest.render.size import fit_html
 from digest.render.templates import make_environment, template_dirs, template_errors
@@ -227,6 +227,7 @@ class Renderer:
     env: jinja2.Environment
     dirs: tuple[Path, ...]
     include_loader: Callable[[str], str]
+    bundled_text: bool = False  # no text template overridden: ``text_layout`` builds the text part
 
 
 @functools.lru_cache(maxsize=8)
@@ -240,7 +241,8 @@ def renderer(settings: Settings) -> Renderer:
     env.auto_reload = False  # no stat() per include per story
     env.globals["rule"] = plaintext.rule
     check_templates(env)
-    return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs))
+    overridden = any((d / name).is_file() for d in dirs[:-1] for name in text_layout.TEMPLATES)
+    return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs), bundled_text=not overridden)
 
 
 def environment(settings: Settings) -> jinja2.Environment:
@@ -316,11 +318,12 @@ def render_html(view: DigestView, settings: Settings) -> str:
 
 
 def render_text(view: DigestView, settings: Settings) -> str:
+    prepared = renderer(settings)
+    if prepared.bundled_text:
+        return plaintext.enforce_width(text_layout.render_text(view))
     with template_errors():
-        raw = (
-            environment(settings)
-            .get_template(TEXT_TEMPLATE)
-            .render(digest=view, stories=view.stories, more_stories=view.more_stories)
+        raw = prepared.env.get_template(TEXT_TEMPLATE).render(
+            digest=view, stories=view.stories, more_stories=view.more_stories
         )
     return plaintext.enforce_width(raw)
 
