@@ -1,4 +1,4 @@
-"""The Python text layout must give exactly what the bundled text templates give."""
+"""The Python text layout must give exactly what the bundled text templates give, once tidied."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from tests.support.digests import DAY, real_digest, settings
 from digest.models import Article, Digest, Story, Summary, Teaser
 from digest.render import text_layout
 from digest.render.email import TEXT_TEMPLATE, build_view, environment, render_email, renderer
+from digest.render.plaintext import enforce_width
 
 LONG_WORD = "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft"
 
@@ -32,10 +33,11 @@ def _edge_digest() -> Digest:
         ),
         st(LONG_WORD + " " + LONG_WORD, None, None, "", [], []),
         st("Short", "mailto:desk@example.com", "S" * 90, "One line.", ["Only point."], []),
+        st("Site", "https://e.com/s", "The Example Gazette and Evening Standard " * 3, "x", [], []),
         st("<b>Marked</b> up &lt;title&gt;", "javascript:alert(1)", None, "x", [], [Teaser("t", "https://e.com/x")]),
     ]
     return Digest(
-        title="The Daily Digest: a title that is rather long for one line of text here",
+        title="10. The Daily Digest: a title that is rather long for one line of text here, is it not",
         date=DAY,
         stories=stories,
         intro="First paragraph " * 9 + "\n\n" + "Second.",
@@ -60,7 +62,7 @@ def test_layout_matches_the_bundled_templates(email: dict) -> None:
             .get_template(TEXT_TEMPLATE)
             .render(digest=view, stories=view.stories, more_stories=view.more_stories)
         )
-        assert text_layout.render_text(view) == jinja
+        assert text_layout.render_text(view) == enforce_width(jinja)
 
 
 def test_any_text_template_override_goes_through_jinja(tmp_path) -> None:
@@ -70,4 +72,4 @@ def test_any_text_template_override_goes_through_jinja(tmp_path) -> None:
         (folder / name).write_text("{# mine #}\nCUSTOM {{ digest.title }}\n", encoding="utf-8")
         s = settings(templates_dir=str(folder))
         assert not renderer(s).bundled_text
-        assert "CUSTOM The Daily Digest" in render_email(_edge_digest(), s).text
+        assert "CUSTOM 10. The Daily Digest" in render_email(_edge_digest(), s).text

@@ -320,7 +320,7 @@ def render_html(view: DigestView, settings: Settings) -> str:
 def render_text(view: DigestView, settings: Settings) -> str:
     prepared = renderer(settings)
     if prepared.bundled_text:
-        return plaintext.enforce_width(text_layout.render_text(view))
+        return text_layout.render_text(view)  # tidy as enforce_width would leave it
     with template_errors():
         raw = prepared.env.get_template(TEXT_TEMPLATE).render(
             digest=view, stories=view.stories, more_stories=view.more_stories

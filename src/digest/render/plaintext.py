@@ -88,12 +88,28 @@ def enforce_width(text: str, width: int = WIDTH) -> str:
     ]
     if todo:  # usually empty: the wrap filter did the work and long lines are bare links
         for i in todo:
-            line = lines[i].rstrip()
-            if len(line) > width and not is_url_line(line):
-                prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
-                line = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
-            lines[i] = line
+            lines[i] = tidy_line(lines[i], width)
         text = "\n".join(lines)
+    return squeeze_blank_lines(text)
+
+
+def tidy_line(line: str, width: int = WIDTH) -> str:
+    """What ``enforce_width`` does to one line (no newline in it).
+
+    Lines that ``wrap`` produced never need it: each is at most ``width`` long, or its prefix
+    and one word that cannot be broken, and none ends in a space or tab.
+    """
+    if line[-1:] not in _TRAILING and len(line) <= width:
+        return line
+    line = line.rstrip()
+    if len(line) > width and not is_url_line(line):
+        prefix = _INDENT.match(line).group(1)  # type: ignore[union-attr]
+        line = wrap(line[len(prefix) :], width, indent=" " * len(prefix), first=prefix)
+    return line
+
+
+def squeeze_blank_lines(text: str) -> str:
+    """No blank lines at either end, at most one in a row, one final newline."""
     text = text.strip("\n")
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

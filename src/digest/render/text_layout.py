@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from digest.render.plaintext import rule, wrap
+from digest.render.plaintext import rule, squeeze_blank_lines, tidy_line, wrap
 
 if TYPE_CHECKING:
     from digest.render.email import DigestView
@@ -21,19 +21,23 @@ TEMPLATES = ("email/digest.txt.j2", "email/_stories.txt.j2", "email/_footer.txt.
 
 
 def render_text(digest: DigestView) -> str:
-    """What ``digest.txt.j2`` renders for ``digest`` (before ``enforce_width``)."""
-    out = [digest.title.upper(), "\n", digest.date_display, "\n"]
+    """What ``enforce_width`` makes of what ``digest.txt.j2`` renders for ``digest``.
+
+    Lines that come out of ``wrap`` are already tidy (see ``tidy_line``), so only the others
+    (title, site names, bare links) are tidied here, rather than scanning all ~700 lines again.
+    """
+    out = [tidy_line(digest.title.upper()), "\n", tidy_line(digest.date_display), "\n"]
     add = out.append
     if digest.view_in_browser:
-        out += ("View in your browser:\n", digest.view_in_browser, "\n")
-    out += ("\n", digest.greeting, "\n")
+        out += ("View in your browser:\n", tidy_line(digest.view_in_browser), "\n")
+    out += ("\n", tidy_line(digest.greeting), "\n")
     if digest.intro:
         for paragraph in digest.intro.split("\n\n"):
             out += ("\n", wrap(paragraph), "\n")
     add("\n")
     _stories(digest, add)
     _footer(digest, out)
-    return "".join(out)
+    return squeeze_blank_lines("".join(out))
 
 
 def _stories(digest: DigestView, add) -> None:  # noqa: ANN001 (list.append)
@@ -44,7 +48,8 @@ def _stories(digest: DigestView, add) -> None:  # noqa: ANN001 (list.append)
         add(wrap(f"{story.number}. {story.title}", indent="    ", first=""))
         add("\n")
         if story.site:
-            add(f"    {story.site}\n")
+            add(tidy_line(f"    {story.site}"))
+            add("\n")
         add("\n")
         if story.lede:
             add(wrap(story.lede, indent="    "))
@@ -63,7 +68,8 @@ def _stories(digest: DigestView, add) -> None:  # noqa: ANN001 (list.append)
                 add(wrap(teaser.title, indent="      ", first="    - "))
                 add("\n")
                 if teaser.url:
-                    add(f"      {teaser.url}\n")
+                    add(tidy_line(f"      {teaser.url}"))
+                    add("\n")
             add("\n")
 
 
@@ -72,6 +78,6 @@ def _footer(digest: DigestView, out: list[str]) -> None:
     out += (rule("-"), "\n")
     for paragraph in digest.footer.split("\n\n"):
         out += (wrap(paragraph), "\n\n")
-    out += ("Unsubscribe:\n", digest.unsubscribe_url, "\n")
+    out += ("Unsubscribe:\n", tidy_line(digest.unsubscribe_url), "\n")
     if digest.view_in_browser:
-        out += ("\nView in your browser:\n", digest.view_in_browser, "\n")
+        out += ("\nView in your browser:\n", tidy_line(digest.view_in_browser), "\n")
