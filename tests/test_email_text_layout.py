@@ -73,3 +73,20 @@ def test_any_text_template_override_goes_through_jinja(tmp_path) -> None:
         s = settings(templates_dir=str(folder))
         assert not renderer(s).bundled_text
         assert "CUSTOM 10. The Daily Digest" in render_email(_edge_digest(), s).text
+
+
+def test_a_verbatim_copy_of_the_templates_keeps_the_fast_layout(tmp_path) -> None:
+    import shutil
+
+    from digest.resources import default_templates_dir
+
+    shutil.copytree(default_templates_dir(), tmp_path / "templates")
+    s = settings(templates_dir=str(tmp_path / "templates"))
+    assert renderer(s).bundled_text
+    assert render_email(_edge_digest(), s).text == render_email(_edge_digest(), settings()).text
+    shutil.copytree(default_templates_dir(), tmp_path / "edited")  # (renderers are cached per settings)
+    stories = tmp_path / "edited" / "email" / "_stories.txt.j2"
+    stories.write_text(stories.read_text(encoding="utf-8").replace("Related:", "See also:"), encoding="utf-8")
+    edited = settings(templates_dir=str(tmp_path / "edited"))
+    assert not renderer(edited).bundled_text
+    assert "See also:" in render_email(_edge_digest(), edited).text

@@ -241,8 +241,19 @@ def renderer(settings: Settings) -> Renderer:
     env.auto_reload = False  # no stat() per include per story
     env.globals["rule"] = plaintext.rule
     check_templates(env)
-    overridden = any((d / name).is_file() for d in dirs[:-1] for name in text_layout.TEMPLATES)
+    overridden = any(_overridden(dirs, name) for name in text_layout.TEMPLATES)
     return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs), bundled_text=not overridden)
+
+
+def _overridden(dirs: tuple[Path, ...], name: str) -> bool:
+    """Does a user folder (all but the last, bundled one) change template ``name``?
+
+    A verbatim copy (the README says to copy the whole folder) does not count.
+    """
+    for folder in dirs[:-1]:
+        if (mine := folder / name).is_file():
+            return mine.read_bytes() != (dirs[-1] / name).read_bytes()
+    return False
 
 
 def environment(settings: Settings) -> jinja2.Environment:
