@@ -29,7 +29,7 @@ from digest.config import Settings
 from digest.errors import ConfigError, TemplateError
 from digest.links import utm_adder
 from digest.models import Digest, Story
-from digest.render import plaintext
+from digest.render import plaintext, text_layout
 from digest.render.sanitize import one_line, plain_text, safe_url
 from digest.render.size import fit_html
 from digest.render.templates import make_environment, template_dirs, template_errors
@@ -227,6 +227,7 @@ class Renderer:
     env: jinja2.Environment
     dirs: tuple[Path, ...]
     include_loader: Callable[[str], str]
+    bundled_text: bool = False  # no text template overridden: ``text_layout`` builds the text part
 
 
 @functools.lru_cache(maxsize=8)
@@ -240,7 +241,19 @@ def renderer(settings: Settings) -> Renderer:
     env.auto_reload = False  # no stat() per include per story
     env.globals["rule"] = plaintext.rule
     check_templates(env)
-    return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs))
+    overridden = any(_overridden(dirs, name) for name in text_layout.TEMPLATES)
+    return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs), bundled_text=not overridden)
+
+
+def _overridden(dirs: tuple[Path, ...], name: str) -> bool:
+    """Does a user folder (all but the last, bundled one) change template ``name``?
+
+    A verbatim copy (the README says to copy the whole folder) does not count.
+    """
+    for folder in dirs[:-1]:
+        if (mine := folder / name).is_file():
+            return mine.read_bytes() != (dirs[-1] / name).read_bytes()
+    return False
 
 
 def environment(settings: Settings) -> jinja2.Environment:
@@ -316,11 +329,12 @@ def render_html(view: DigestView, settings: Settings) -> str:
 
 
 def render_text(view: DigestView, settings: Settings) -> str:
+    prepared = renderer(settings)
+    if prepared.bundled_text:
+        return text_layout.render_text(view)  # tidy as enforce_width would leave it
     with template_errors():
-        raw = (
-            environment(settings)
-            .get_template(TEXT_TEMPLATE)
-            .render(digest=view, stories=view.stories, more_stories=view.more_stories)
+        raw = prepared.env.get_template(TEXT_TEMPLATE).render(
+            digest=view, stories=view.stories, more_stories=view.more_stories
         )
     return plaintext.enforce_width(raw)
 

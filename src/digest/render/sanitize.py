@@ -34,7 +34,7 @@ def plain_text(value: str | None, *, keep_paragraphs: bool = False) -> str:
     if not value:
         return ""
     text = str(value)
-    if text.isprintable() and "<" not in text and "&" not in text:
+    if _is_plain(text):
         # the common case, checked in C: no control/bidi characters, no markup, no newlines
         if "  " not in text and text[0] != " " and text[-1] != " ":
             return text
@@ -46,6 +46,17 @@ def plain_text(value: str | None, *, keep_paragraphs: bool = False) -> str:
         paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
         return "\n\n".join(p for p in paragraphs if p)
     return " ".join(text.split())
+
+
+_NOT_PLAIN_ASCII = bytes(range(0x20)) + b"\x7f<&"
+
+
+def _is_plain(text: str) -> bool:
+    """Printable, without ``<`` or ``&``. For ASCII (checked in O(1)), one ``bytes.translate``
+    pass does it, about twice as fast as ``str.isprintable`` on a long lede."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _NOT_PLAIN_ASCII)) == len(text)
+    return text.isprintable() and "<" not in text and "&" not in text
 
 
 def _strip_markup(text: str) -> str:
