@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -48,6 +50,12 @@ class PageFetch:
     body_hash: str | None = None
 
 
+# Fetching is I/O and runs on [fetch] concurrency threads; extraction is CPU under the GIL, so
+# more extractions at once than cores only contend for it (pool size 4 vs 8 measured 0.85 vs
+# 0.79 of bare-extract throughput on 2 cores; within noise on other runs).
+_EXTRACTING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
 def body_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
@@ -58,7 +66,9 @@ def _html_of(resp: Response) -> str | bytes:
 
 
 def article_from_response(resp: Response) -> Article:
-    return extract_article(_html_of(resp), source=resp.url, url=resp.final_url)
+    html = _html_of(resp)
+    with _EXTRACTING:
+        return extract_article(html, source=resp.url, url=resp.final_url)
 
 
 # ---------------------------------------------------------------- pages
