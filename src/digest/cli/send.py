@@ -49,6 +49,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 @click.option(
     "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
 )
+@click.option("--list", "list_name", default="default", show_default=True, metavar="NAME", help="Subscriber list.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
 def send(
@@ -59,6 +60,7 @@ def send(
     retry_failed: bool,
     edition: str | None,
     only_new: bool,
+    list_name: str,
     as_json: bool,
 ) -> None:
     """Build the digest and deliver it to every active subscriber.
@@ -66,8 +68,10 @@ def send(
     Safe to run again: an edition already sent goes only to those it has not reached yet.
     """
     from digest.deliver.registry import backend_from_url
+    from digest.lists import check_list_name
     from digest.send import send_digest
 
+    list_name = check_list_name(list_name)
     settings = app.settings
     backend = backend_from_url(settings.delivery.backend, settings)
     if as_json and getattr(backend, "stream_name", None) == "stdout":
@@ -78,10 +82,11 @@ def send(
         from digest.subscribers import count_active
 
         engine = open_engine(settings)
-        active = count_active(engine)
+        active = count_active(engine, list_name)
         engine.dispose()
         click.confirm(
-            f"Send to the {active} active subscriber(s) not yet reached, through {backend.display_url}?",
+            f"Send to the {active} active subscriber(s) of list {list_name} not yet reached, "
+            f"through {backend.display_url}?",
             abort=True,
             err=True,
         )
@@ -96,6 +101,7 @@ def send(
             backend=backend,
             only_new=only_new,
             skip_if_empty=only_new,
+            list_name=list_name,
         )
     if as_json:
         emit_json(report.to_json())
@@ -109,23 +115,26 @@ def send(
     if report.skipped_empty:
         click.echo(f"Nothing new since the last sent digest: edition {report.edition} skipped.")
         return
+    opt = "" if list_name == "default" else f" --list {list_name}"
     if not to and report.sent + report.failed + report.skipped == 0:
+        on = "" if list_name == "default" else f" on list {list_name}"
         click.echo(
-            "No active subscribers yet: add some with `digest subscribers add EMAIL` "
-            "or `digest subscribers import FILE.csv`."
+            f"No active subscribers{on} yet: add some with `digest subscribers add EMAIL{opt}` "
+            f"or `digest subscribers import FILE.csv{opt}`."
         )
         return
     kind = "test copies of edition" if to else "edition"
+    to_list = "" if to or list_name == "default" else f" to list {list_name}"
     click.echo(
-        f"Sent {kind} {report.edition}: {report.sent} sent, {report.failed} failed, "
+        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed, "
         f"{report.skipped} skipped (already sent or failed earlier) via {report.backend}."
     )
     for failure in report.failures[:10]:
         click.echo(f"  failed: {failure['email']}: {failure['reason']}")
     if report.failed > 10:
-        click.echo(f"  ... and {report.failed - 10} more; retry with `digest send --retry-failed`.")
+        click.echo(f"  ... and {report.failed - 10} more; retry with `digest send --retry-failed{opt}`.")
     elif report.failed:
-        click.echo("  Retry them with `digest send --retry-failed`.")
+        click.echo(f"  Retry them with `digest send --retry-failed{opt}`.")
     if report.location:
         click.echo(f"Messages are in {report.location}")
     else:
