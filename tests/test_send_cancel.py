@@ -6,11 +6,16 @@ event is set; the send log is read back from the real SQLite file.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
-from tests.support.delivery import check_all, configure, seed
+from tests.support.delivery import ROOT, check_all, cli, configure, seed
 from tests.support.smtp import FaultyHandler, start_smtp
 
 from digest import sendlog
@@ -129,3 +134,40 @@ def test_cancel_through_a_simple_backend(monkeypatch: pytest.MonkeyPatch) -> Non
     assert len(MemoryBackend.outbox) == 2
     assert send_digest(settings).sent == 4
     assert len({m.recipient for m in MemoryBackend.outbox}) == len(MemoryBackend.outbox) == 6
+
+
+def test_sigterm_stops_digest_send_after_the_message_in_flight(
+    monkeypatch: pytest.MonkeyPatch, slow: tuple[int, FaultyHandler]
+) -> None:
+    """The real command: SIGTERM mid-send exits 1 with the counts, nothing doubled, a re-run resumes."""
+    port, handler = slow
+    handler.slow_data = 0.3  # the signal lands while message 3 waits for its reply
+    settings = configure(monkeypatch, f"smtp://127.0.0.1:{port}?tls=none")
+    emails = seed(settings, 10)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "send", "--now", "--json"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def hook(count: int) -> None:
+        if count == 3:
+            proc.send_signal(signal.SIGTERM)
+
+    handler.after_accept = hook
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    report = json.loads(out)
+    assert (report["sent"], report["cancelled"], report["pending"]) == (3, True, 7), err
+    assert "SIGTERM: finishing the message in flight" in err and "Traceback" not in err
+    assert handler.count() == 3
+
+    handler.after_accept = None
+    handler.slow_data = 0
+    again = cli("send", "--now", "--json")
+    assert again.returncode == 0, again.stderr
+    assert (json.loads(again.stdout)["sent"], json.loads(again.stdout)["skipped"]) == (7, 3)
+    check_all(_raws(handler), emails)

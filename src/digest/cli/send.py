@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -38,6 +41,31 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM or Ctrl-C: finish the message in flight, keep the rest owed; a second one aborts."""
+    cancel = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        click.echo(
+            f"{signal.Signals(signum).name}: finishing the message in flight, then stopping (again to abort)",
+            err=True,
+        )
+
+    if threading.current_thread() is not threading.main_thread():  # e.g. called from a test thread
+        yield cancel
+        return
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield cancel
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @click.command()
@@ -90,7 +118,7 @@ def send(
             abort=True,
             err=True,
         )
-    with _progress_bar(not dry_run) as progress:
+    with _progress_bar(not dry_run) as progress, _stop_on_signals() as cancel:
         report = send_digest(
             settings,
             edition=edition,
@@ -102,10 +130,21 @@ def send(
             only_new=only_new,
             skip_if_empty=only_new,
             list_name=list_name,
+            cancel=cancel,
         )
+    opt = "" if list_name == "default" else f" --list {list_name}"
     if as_json:
         emit_json(report.to_json())
+        if report.cancelled:
+            sys.exit(1)  # not everyone was reached: scripts must not take it for a full send
         return
+    if report.cancelled:
+        click.echo(
+            f"Stopped: edition {report.edition}: {report.sent} sent in this run, {report.pending} still owed; "
+            f"run `digest send{opt}` again to resume.",
+            err=True,
+        )
+        sys.exit(1)
     if dry_run:
         who = "test recipient(s)" if to else "subscriber(s)"
         click.echo(f"Dry run: edition {report.edition} would go to {report.would_send} {who} via {report.backend}.")
@@ -115,7 +154,6 @@ def send(
     if report.skipped_empty:
         click.echo(f"Nothing new since the last sent digest: edition {report.edition} skipped.")
         return
-    opt = "" if list_name == "default" else f" --list {list_name}"
     if not to and report.sent + report.failed + report.skipped == 0:
         on = "" if list_name == "default" else f" on list {list_name}"
         click.echo(
