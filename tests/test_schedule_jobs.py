@@ -44,13 +44,13 @@ def test_overrides(tmp_path: Path) -> None:
         tmp_path,
         "o",
         'job = "social"\nevery = "5s"\ntimezone = "America/New_York"\nmisfire_grace = "30m"\n'
-        'skip_if_empty = false\nrecipients = ["a@example.com"]\neditors = ["ed@example.com"]\n'
+        'skip_if_empty = false\neditors = ["ed@example.com"]\n'
         'subject = "Hello {date}"\ntitle = "Evening"\n'
         'sources = ["src", {type = "feed", url = "https://example.com/rss", name = "Feed"}]\n',
     )
     job = load_job_file(path)
     assert job.misfire_grace == 1800 and job.skip_if_empty is False
-    assert job.recipients == ("a@example.com",) and job.editors == ("ed@example.com",)
+    assert job.recipients is None and job.editors == ("ed@example.com",)
     assert job.subject == "Hello {date}" and job.title == "Evening"
     assert job.sources is not None
     assert job.sources[0].type == "path" and job.sources[0].path == str((tmp_path / "src").resolve())
@@ -75,7 +75,9 @@ def test_grace_accepts_seconds(tmp_path: Path) -> None:
         ('job = "digest"\ncron = "0 7 * * *"\ntimezone = "Mars/Olympus"\n', "timezone", "IANA"),
         ('job = "digest"\ncron = "0 7 * * *"\nmisfire_grace = "later"\n', "misfire_grace", "duration"),
         ('job = "digest"\ncron = "0 7 * * *"\nskip_if_empty = "yes"\n', "skip_if_empty", "true or false"),
-        ('job = "digest"\ncron = "0 7 * * *"\nrecipients = ["not-an-address"]\n', "recipients", "not an e-mail"),
+        ('job = "digest"\ncron = "0 7 * * *"\nrecipients = ["a@example.org"]\n', "recipients", "--list NAME"),
+        ('job = "digest"\ncron = "0 7 * * *"\nrecipients = "no such/list"\n', "recipients", "a list name is"),
+        ('job = "social"\ncron = "0 7 * * *"\nrecipients = "vip"\n', "recipients", "use editors"),
         ('job = "digest"\ncron = "0 7 * * *"\nsubject = "a\\nBcc: x@evil.example"\n', "subject", "one line"),
         ('job = "digest"\ncron = "0 7 * * *"\ncolour = "red"\n', "colour", "unknown key"),
         ('job = "digest"\ncron = "0 7 * * *"\nsources = [{type = "feed"}]\n', "sources", "needs a url"),

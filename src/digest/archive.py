@@ -22,7 +22,7 @@ from digest.errors import DigestError
 from digest.ingest.feeds import content_hash
 from digest.links import canonical_url
 from digest.models import Article, Related, Teaser
-from digest.store import articles, digest_articles, digests, feed_state, open_engine
+from digest.store import articles, digest_articles, digests, feed_state, open_engine, sends, subscribers
 
 # Texts shorter than this (teasers, empty entries) are hashed with their title, so two
 # different stories with the same one-line teaser, or none, do not collapse into one.
@@ -96,6 +96,9 @@ class Archive:
             self.engine = source
         self.settings = settings or Settings()
         self._write = threading.Lock()
+        # "New" for one subscriber list: set by the send code so that an edition sent to another
+        # list does not make its stories old for this one (None: any sent digest counts).
+        self.audience: str | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -211,12 +214,21 @@ class Archive:
 
     # ------------------------------------------------------------ digests
 
-    @staticmethod
-    def _in_sent_digest() -> Any:
+    def _in_sent_digest(self) -> Any:
+        sent = and_(digest_articles.c.article_id == articles.c.id, digests.c.sent_at.is_not(None))
+        if self.audience is not None:
+            # a digest counts for this list if it reached someone on it, or was sent without a
+            # send log at all (marked sent by other means)
+            logged = select(sends.c.id).where(sends.c.digest_id == digests.c.id)
+            reached = (
+                select(sends.c.id)
+                .join(subscribers, subscribers.c.id == sends.c.subscriber_id)
+                .where(sends.c.digest_id == digests.c.id, sends.c.status == "sent")
+                .where(subscribers.c.list == self.audience)
+            )
+            sent = and_(sent, or_(~exists(logged), exists(reached)))
         return exists(
-            select(digest_articles.c.article_id)
-            .join(digests, digests.c.id == digest_articles.c.digest_id)
-            .where(and_(digest_articles.c.article_id == articles.c.id, digests.c.sent_at.is_not(None)))
+            select(digest_articles.c.article_id).join(digests, digests.c.id == digest_articles.c.digest_id).where(sent)
         )
 
     def unsent(self, ids: Sequence[int]) -> list[int]:

@@ -14,10 +14,16 @@ what makes it safe to re-run at any time:
 
 Test copies (``to=``) go only to the given addresses, with "[TEST] " before the subject, and
 leave no trace in the send log.
+
+An edition goes to one subscriber list (``list_name``, default "default"); sending the same
+edition to another list reuses its frozen rendering and logs that list's sends on their own.
+``cancel`` (a threading.Event) stops a send between messages: each connection finishes the
+message it has in flight, the rest stay pending in the send log and a re-run resumes them.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +41,7 @@ from digest.deliver.message import HeaderInjectionError, MessageFactory
 from digest.deliver.registry import backend_from_url
 from digest.deliver.unsubscribe import signer_for
 from digest.errors import DeliveryError, InputError
+from digest.lists import DEFAULT_LIST, check_list_name
 from digest.render.email import RenderedEmail
 from digest.store import open_engine
 from digest.subscribers import count_active
@@ -61,6 +68,9 @@ class SendReport:
     skipped_empty: bool = False  # only_new + skip_if_empty and nothing new: nothing built or sent
     stories: int = 0
     resent_in_flight: int = 0  # messages whose outcome a crash left unknown, sent again
+    list_name: str = DEFAULT_LIST
+    cancelled: bool = False  # stopped by ``cancel`` before everyone was reached
+    pending: int = 0  # still owed after this run (cancelled, or stopped by a delivery error)
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, for display
     warnings: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -73,6 +83,10 @@ class SendReport:
             "skipped": self.skipped,
             "backend": self.backend,
         }
+        if self.list_name != DEFAULT_LIST:  # the issue's shape stays exact for the default list
+            data["list"] = self.list_name
+        if self.cancelled:
+            data.update(cancelled=True, pending=self.pending)
         if self.dry_run:
             data.update(dry_run=True, would_send=self.would_send)
         if self.skipped_empty:
@@ -107,6 +121,7 @@ def _rendering(
     today: date | None,
     only_new: bool = False,
     skip_if_empty: bool = False,
+    list_name: str = DEFAULT_LIST,
 ) -> _Edition:
     """The edition to send: the frozen one if it started, else a fresh build through the archive."""
     found = sendlog.find_digest(engine, edition)
@@ -117,6 +132,7 @@ def _rendering(
     from digest.render.email import render_email
 
     archive = Archive(engine, settings)
+    archive.audience = list_name  # "new" means not yet sent to this list
     built = build_digest(
         settings, today=sendlog.edition_date(settings, today), edition=edition, archive=archive, only_new=only_new
     )
@@ -146,9 +162,16 @@ def _messages(
     *,
     retry_failed: bool,
     record: bool,
+    list_name: str = DEFAULT_LIST,
+    cancel: threading.Event | None = None,
 ) -> Iterator[OutgoingMessage]:
     include_unlogged = not record
-    for target in sendlog.targets(engine, digest_id, retry_failed=retry_failed, include_unlogged=include_unlogged):
+    owed = sendlog.targets(
+        engine, digest_id, retry_failed=retry_failed, include_unlogged=include_unlogged, list_name=list_name
+    )
+    for target in owed:
+        if cancel is not None and cancel.is_set():
+            return  # the backend finishes what it has in flight; the rest stays pending
         try:
             yield factory.build(target.email, target.name, ref=target.id)
         except HeaderInjectionError as exc:  # a bad name in the database: never sent, logged failed
@@ -169,21 +192,28 @@ def send_digest(
     today: date | None = None,
     only_new: bool = False,
     skip_if_empty: bool = False,
+    list_name: str = DEFAULT_LIST,
+    cancel: threading.Event | None = None,
 ) -> SendReport:
     """Send (or test-send, or dry-run) one edition; see the module docstring for the guarantees.
 
-    ``only_new`` leaves out stories an earlier sent edition carried; with ``skip_if_empty`` an
-    edition with nothing new is skipped (``report.skipped_empty``) instead of being an error.
+    ``only_new`` leaves out stories an earlier sent edition carried to this list; with
+    ``skip_if_empty`` an edition with nothing new is skipped (``report.skipped_empty``)
+    instead of being an error. ``list_name`` picks the subscriber list; ``cancel`` stops the
+    send between messages (``report.cancelled``, ``report.pending`` owed for a re-run).
     """
+    list_name = check_list_name(list_name)
     name = sendlog.edition_name(settings, edition, today)
     backend = backend or backend_from_url(settings.delivery.backend, settings)
-    report = SendReport(digest_id=None, backend=backend.display_url, edition=name, dry_run=dry_run, test=bool(to))
+    report = SendReport(
+        digest_id=None, backend=backend.display_url, edition=name, dry_run=dry_run, test=bool(to), list_name=list_name
+    )
     engine = open_engine(settings)
-    run = _Run(settings, engine, backend, report, today, progress, only_new, skip_if_empty)
+    run = _Run(settings, engine, backend, report, today, progress, only_new, skip_if_empty, list_name, cancel)
     try:
         if to:
             return run.test_copies(list(to))
-        with sendlog.edition_lock(settings, name):
+        with sendlog.edition_lock(settings, name, list_name):
             return run.edition(retry_failed)
     finally:
         engine.dispose()
@@ -199,10 +229,18 @@ class _Run:
     progress: Progress | None
     only_new: bool = False
     skip_if_empty: bool = False
+    list_name: str = DEFAULT_LIST
+    cancel: threading.Event | None = None
 
     def build(self) -> _Edition:
         return _rendering(
-            self.engine, self.settings, self.report.edition, self.today, self.only_new, self.skip_if_empty
+            self.engine,
+            self.settings,
+            self.report.edition,
+            self.today,
+            self.only_new,
+            self.skip_if_empty,
+            self.list_name,
         )
 
     def test_copies(self, to: list[str]) -> SendReport:
@@ -211,20 +249,22 @@ class _Run:
         built = self.build()
         digest_id, rendered = built.digest_id, built.rendered
         report.digest_id = digest_id
-        factory = MessageFactory(self.settings, rendered, signer_for(self.settings), test=True)
+        factory = MessageFactory(
+            self.settings, rendered, signer_for(self.settings), test=True, list_name=self.list_name
+        )
         messages = []
         for address in addresses:
-            known = get_subscriber(self.engine, address)
+            known = get_subscriber(self.engine, address, self.list_name)
             messages.append(factory.build(address, known.name if known else None))
         if report.dry_run:
             report.would_send = len(messages)
             return report
-        _deliver(self.backend, messages, None, report, self.progress, len(messages))
+        _deliver(self.backend, messages, None, report, self.progress, len(messages), self.cancel)
         report.location = self.backend.location()
         return report
 
     def edition(self, retry_failed: bool) -> SendReport:
-        engine, report, name = self.engine, self.report, self.report.edition
+        engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
         try:
             built = self.build()
         except NothingNew as exc:
@@ -234,19 +274,19 @@ class _Run:
             return report
         digest_id, rendered, title = built.digest_id, built.rendered, built.title
         # Built before anything is stored: a bad header in the config stops the run here.
-        factory = MessageFactory(self.settings, rendered, signer_for(self.settings))
+        factory = MessageFactory(self.settings, rendered, signer_for(self.settings), list_name=lst)
         if report.dry_run:
             report.digest_id = digest_id
             if digest_id is not None:
-                done = sendlog.counts(engine, digest_id)
+                done = sendlog.counts(engine, digest_id, lst)
                 report.skipped = done.sent + (0 if retry_failed else done.failed)
             for _message in _messages(
-                engine, factory, digest_id or -1, report, retry_failed=retry_failed, record=False
+                engine, factory, digest_id or -1, report, retry_failed=retry_failed, record=False, list_name=lst
             ):
                 report.would_send += 1
             return report
 
-        if digest_id is None and count_active(engine) == 0:
+        if digest_id is None and count_active(engine, lst) == 0:
             return report  # nobody to send to: do not freeze the edition yet
         digest_id = sendlog.save_digest(engine, name, title, rendered)
         if not built.frozen and built.article_ids:
@@ -254,8 +294,8 @@ class _Run:
 
             Archive(engine, self.settings).link_digest(digest_id, built.article_ids)
         report.digest_id = digest_id
-        sendlog.enqueue(engine, digest_id)
-        before = sendlog.counts(engine, digest_id)
+        sendlog.enqueue(engine, digest_id, lst)
+        before = sendlog.counts(engine, digest_id, lst)
         report.skipped = before.sent + (0 if retry_failed else before.failed)
         total = before.pending + (before.failed if retry_failed else 0)
         if before.in_flight:
@@ -266,14 +306,24 @@ class _Run:
             )
             log.warning("%s", report.warnings[-1])
         journal = sendlog.SendLog(engine, digest_id)
-        messages = _messages(engine, factory, digest_id, report, retry_failed=retry_failed, record=True)
+        messages = _messages(
+            engine,
+            factory,
+            digest_id,
+            report,
+            retry_failed=retry_failed,
+            record=True,
+            list_name=lst,
+            cancel=self.cancel,
+        )
+        again = "digest send" if lst == DEFAULT_LIST else f"digest send --list {lst}"
         try:
-            _deliver(self.backend, messages, journal, report, self.progress, total)
+            _deliver(self.backend, messages, journal, report, self.progress, total, self.cancel)
         except DeliveryError as exc:
-            left = sendlog.counts(engine, digest_id)
+            left = sendlog.counts(engine, digest_id, lst)
             owed = left.pending + (left.failed if retry_failed else 0)
             raise DeliveryError(
-                f"{exc} ({report.sent} sent in this run, {owed} not yet sent: run `digest send` again to resume)"
+                f"{exc} ({report.sent} sent in this run, {owed} not yet sent: run `{again}` again to resume)"
             ) from None
         finally:
             messages.close()  # the generator's database reads end here
@@ -281,7 +331,17 @@ class _Run:
             if report.sent:
                 # the edition reached readers: its stories are no longer "new" for the next one
                 sendlog.mark_complete(engine, digest_id)
-        after = sendlog.counts(engine, digest_id)
+        after = sendlog.counts(engine, digest_id, lst)
+        report.pending = after.pending
+        if self.cancel is not None and self.cancel.is_set() and after.pending:
+            report.cancelled = True
+            log.warning(
+                "edition %s: cancelled after %d sent in this run; %d still owed: run `%s` again to resume",
+                name,
+                report.sent,
+                after.pending,
+                again,
+            )
         if after.pending == 0 and after.failed == 0:
             sendlog.mark_complete(engine, digest_id)
         report.location = self.backend.location()
@@ -295,16 +355,30 @@ def _deliver(
     report: SendReport,
     progress: Progress | None,
     total: int,
+    cancel: threading.Event | None = None,
 ) -> None:
     done = 0
     if progress:
         progress(0, total)
+    # The message generator stops at a cancel on its own; a backend that reads ahead (SMTP
+    # builds the next message while the server answers) is told too, so no connection starts
+    # a message it already took once cancel is set.
+    extra: dict[str, Any] = {"cancel": cancel} if cancel is not None and _accepts_cancel(backend) else {}
     with backend:
-        for result in backend.deliver(messages, journal):
+        for result in backend.deliver(messages, journal, **extra):
             _tally(result, report)
             done += 1
             if progress:
                 progress(done, max(total, done))
+
+
+def _accepts_cancel(backend: BaseBackend) -> bool:
+    """Backends from plugins may predate the cancel hook; they stop through the generator."""
+    try:
+        params = inspect.signature(backend.deliver).parameters
+    except (TypeError, ValueError):
+        return False
+    return "cancel" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def _tally(result: SendResult, report: SendReport) -> None:

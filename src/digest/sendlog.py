@@ -9,6 +9,9 @@ message's outcome. So after a crash a re-run reaches everyone not yet sent, and 
 one message that was in flight (per connection) can arrive twice.
 
 An edition is named by the digest's date in the configured time zone, or by ``--edition``.
+Its ``digests`` row (the frozen rendering) is shared by every subscriber list it goes to;
+the send log keeps lists apart because a row is per subscriber, and a subscriber is on one
+list: the same edition sent to two lists reaches each list's people once.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy import Engine, and_, bindparam, exists, func, insert, literal, o
 from digest.config import Settings
 from digest.deliver.base import OutgoingMessage, SendResult
 from digest.errors import DeliveryError, InputError
+from digest.lists import DEFAULT_LIST
 from digest.render.email import RenderedEmail
 from digest.store import digests, sends, subscribers
 
@@ -111,21 +115,23 @@ def mark_complete(engine: Engine, digest_id: int) -> None:
 
 
 @contextlib.contextmanager
-def edition_lock(settings: Settings, edition: str) -> Iterator[None]:
-    """One `digest send` per edition at a time (two would mail the same pending people).
+def edition_lock(settings: Settings, edition: str, list_name: str = DEFAULT_LIST) -> Iterator[None]:
+    """One `digest send` per edition and list at a time (two would mail the same pending people).
 
     An OS file lock: released by the kernel when the holder dies, so kill -9 leaves no
     stale lock behind.
     """
     folder = Path(settings.data_dir) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"send-{re.sub(r'[^A-Za-z0-9._-]+', '_', edition)}.lock"
+    key = edition if list_name == DEFAULT_LIST else f"{edition}@list-{list_name}"
+    path = folder / f"send-{re.sub(r'[^A-Za-z0-9._-]+', '_', key)}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise DeliveryError(f"edition {edition}: another `digest send` is sending it right now") from None
+            to = "" if list_name == DEFAULT_LIST else f" to list {list_name}"
+            raise DeliveryError(f"edition {edition}: another `digest send` is sending it{to} right now") from None
         yield
     finally:
         os.close(fd)
@@ -134,12 +140,12 @@ def edition_lock(settings: Settings, edition: str) -> Iterator[None]:
 # ------------------------------------------------------------------ recipients
 
 
-def enqueue(engine: Engine, digest_id: int) -> int:
-    """Add a pending row for every active subscriber with none for this digest (one statement)."""
+def enqueue(engine: Engine, digest_id: int, list_name: str = DEFAULT_LIST) -> int:
+    """Add a pending row for every active subscriber of the list with none for this digest (one statement)."""
     already = exists().where(sends.c.digest_id == digest_id, sends.c.subscriber_id == subscribers.c.id)
     owed = select(
         literal(digest_id), subscribers.c.id, literal(PENDING), literal(0), literal(_now(), sends.c.updated_at.type)
-    ).where(subscribers.c.active.is_(True), ~already)
+    ).where(subscribers.c.active.is_(True), subscribers.c.list == list_name, ~already)
     with engine.begin() as conn:
         result = conn.execute(
             insert(sends).from_select(["digest_id", "subscriber_id", "status", "attempts", "updated_at"], owed)
@@ -147,8 +153,11 @@ def enqueue(engine: Engine, digest_id: int) -> int:
     return max(result.rowcount or 0, 0)
 
 
-def counts(engine: Engine, digest_id: int) -> Counts:
-    """Statuses among active subscribers (unsubscribed people no longer count)."""
+def counts(engine: Engine, digest_id: int, list_name: str | None = DEFAULT_LIST) -> Counts:
+    """Statuses among a list's active subscribers (unsubscribed people no longer count).
+
+    ``list_name=None`` counts every list the edition went to.
+    """
     in_flight = func.sum(and_(sends.c.status == PENDING, sends.c.attempts > 0).cast(sends.c.attempts.type))
     q = (
         select(sends.c.status, func.count(), in_flight)
@@ -156,6 +165,8 @@ def counts(engine: Engine, digest_id: int) -> Counts:
         .where(sends.c.digest_id == digest_id, subscribers.c.active.is_(True))
         .group_by(sends.c.status)
     )
+    if list_name is not None:
+        q = q.where(subscribers.c.list == list_name)
     found: dict[str, int] = {}
     flying = 0
     with engine.connect() as conn:
@@ -172,8 +183,9 @@ def targets(
     retry_failed: bool = False,
     include_unlogged: bool = False,
     batch: int = 500,
+    list_name: str = DEFAULT_LIST,
 ) -> Iterator[Target]:
-    """Active subscribers owed this digest, streamed in id order a batch at a time.
+    """Active subscribers of the list owed this digest, streamed in id order a batch at a time.
 
     Keyset pagination (id > last) keeps memory flat and stays correct while the rows being
     read are updated by the sender.
@@ -186,7 +198,12 @@ def targets(
     q = (
         select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
         .select_from(subscribers.outerjoin(sends, join_on) if include_unlogged else subscribers.join(sends, join_on))
-        .where(subscribers.c.active.is_(True), wanted, subscribers.c.id > bindparam("last"))
+        .where(
+            subscribers.c.active.is_(True),
+            subscribers.c.list == list_name,
+            wanted,
+            subscribers.c.id > bindparam("last"),
+        )
         .order_by(subscribers.c.id)
         .limit(batch)
     )

@@ -87,11 +87,14 @@ subscribers = Table(
     "subscribers",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("email", String(320), nullable=False, unique=True),
+    # the named list the address is on (digest.lists); the same address may be on several lists
+    Column("list", String(64), nullable=False, default="default", server_default="default"),
+    Column("email", String(320), nullable=False),
     Column("name", String(256), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("list", "email", name="uq_subscriber_list_email"),
 )
 
 sends = Table(
@@ -137,4 +140,23 @@ def open_engine(settings: Settings | None = None, url: str | None = None) -> Eng
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)
+    if engine.dialect.name == "sqlite":
+        _add_list_column(engine)
     return engine
+
+
+def _add_list_column(engine: Engine) -> None:
+    """A database made before subscriber lists: add the column (everyone on "default").
+
+    The old table keeps its one-address-one-row uniqueness (SQLite cannot drop it in place),
+    so there an address can be on one list only; digest.subscribers says so when it matters.
+    """
+    with engine.connect() as conn:
+        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(subscribers)")}
+    if "list" in columns:
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE subscribers ADD COLUMN list VARCHAR(64) NOT NULL DEFAULT 'default'")
+        conn.exec_driver_sql(
+            "CREATE UNIQUE INDEX IF NOT EXISTS uq_subscriber_list_email_upgraded ON subscribers (list, email)"
+        )

@@ -1,4 +1,8 @@
-"""The subscriber list: add, import from CSV, list, remove, unsubscribe.
+"""The subscriber lists: add, import from CSV, list, remove, unsubscribe.
+
+Every subscriber is on one named list ("default" unless ``list_name`` says otherwise; see
+digest.lists); the same address may be on several lists, each with its own status, so
+unsubscribing from one list leaves the others alone.
 
 Stored through SQLAlchemy in the one database (SQLite under DIGEST_DATA_DIR by default, any
 SQLAlchemy URL otherwise). An unsubscribed address stays in the table as a suppression
@@ -16,12 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Integer, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
 from digest.deliver.addresses import has_line_break, normalize_email
 from digest.deliver.unsubscribe import signer_for
 from digest.errors import InputError
+from digest.lists import DEFAULT_LIST, check_list_name
 from digest.store import sends, subscribers
 
 MAX_NAME = 256
@@ -35,6 +41,7 @@ class Subscriber:
     active: bool
     created_at: datetime
     unsubscribed_at: datetime | None
+    list: str = DEFAULT_LIST
 
     @property
     def status(self) -> str:
@@ -44,6 +51,7 @@ class Subscriber:
         return {
             "email": self.email,
             "name": self.name,
+            "list": self.list,
             "status": self.status,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "unsubscribed_at": self.unsubscribed_at.isoformat() if self.unsubscribed_at else None,
@@ -97,23 +105,48 @@ def clean_name(name: str | None) -> str | None:
 
 
 def _row(row: Any) -> Subscriber:
-    return Subscriber(row.id, row.email, row.name, bool(row.active), row.created_at, row.unsubscribed_at)
+    return Subscriber(row.id, row.email, row.name, bool(row.active), row.created_at, row.unsubscribed_at, row.list)
 
 
-def get(engine: Engine, email: str) -> Subscriber | None:
+def _on(list_name: str, address: str) -> Any:
+    return (subscribers.c.list == list_name) & (subscribers.c.email == address)
+
+
+def _old_schema(list_name: str) -> InputError:
+    return InputError(
+        f"cannot put this address on list {list_name!r}: the database was created before subscriber lists "
+        "and allows an address on one list only (start a fresh DIGEST_DATA_DIR to use several lists)"
+    )
+
+
+def get(engine: Engine, email: str, list_name: str = DEFAULT_LIST) -> Subscriber | None:
+    list_name = check_list_name(list_name)
     with engine.connect() as conn:
-        row = conn.execute(select(subscribers).where(subscribers.c.email == normalize_email(email))).first()
+        row = conn.execute(select(subscribers).where(_on(list_name, normalize_email(email)))).first()
     return _row(row) if row else None
 
 
-def add(engine: Engine, email: str, name: str | None = None, *, resubscribe: bool = False) -> AddResult:
-    """Add one address (or update its name). An unsubscribed one stays so unless ``resubscribe``."""
+def add(
+    engine: Engine,
+    email: str,
+    name: str | None = None,
+    *,
+    resubscribe: bool = False,
+    list_name: str = DEFAULT_LIST,
+) -> AddResult:
+    """Add one address to a list (or update its name). An unsubscribed one stays so unless ``resubscribe``."""
+    list_name = check_list_name(list_name)
     address = normalize_email(email)
     name = clean_name(name)
     with engine.begin() as conn:
-        row = conn.execute(select(subscribers).where(subscribers.c.email == address)).first()
+        row = conn.execute(select(subscribers).where(_on(list_name, address))).first()
         if row is None:
-            conn.execute(insert(subscribers).values(email=address, name=name, active=True, created_at=_now()))
+            try:
+                conn.execute(
+                    insert(subscribers).values(list=list_name, email=address, name=name, active=True, created_at=_now())
+                )
+            except IntegrityError:
+                raise _old_schema(list_name) from None
             outcome = "added"
         elif not row.active and not resubscribe:
             outcome = "suppressed"
@@ -126,7 +159,7 @@ def add(engine: Engine, email: str, name: str | None = None, *, resubscribe: boo
             if values:
                 conn.execute(update(subscribers).where(subscribers.c.id == row.id).values(**values))
             outcome = "resubscribed" if not row.active else "updated" if values else "unchanged"
-        fresh = conn.execute(select(subscribers).where(subscribers.c.email == address)).one()
+        fresh = conn.execute(select(subscribers).where(_on(list_name, address))).one()
     return AddResult(_row(fresh), outcome)
 
 
@@ -171,8 +204,9 @@ def _read_csv(path: Path) -> Iterator[tuple[int, str, str | None]]:
         yield start, email, name
 
 
-def import_csv(engine: Engine, path: str | Path, *, batch: int = 1000) -> ImportReport:
-    """Import a CSV (columns ``email`` and optional ``name``): valid rows in, invalid ones reported."""
+def import_csv(engine: Engine, path: str | Path, *, batch: int = 1000, list_name: str = DEFAULT_LIST) -> ImportReport:
+    """Import a CSV (columns ``email`` and optional ``name``) into a list: valid rows in, invalid ones reported."""
+    list_name = check_list_name(list_name)
     report = ImportReport()
     path = Path(path)
     pending: dict[str, str | None] = {}
@@ -185,17 +219,20 @@ def import_csv(engine: Engine, path: str | Path, *, batch: int = 1000) -> Import
                 r.email: r
                 for r in conn.execute(
                     select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.active).where(
-                        subscribers.c.email.in_(list(pending))
+                        subscribers.c.list == list_name, subscribers.c.email.in_(list(pending))
                     )
                 )
             }
             new = [
-                {"email": e, "name": n, "active": True, "created_at": _now()}
+                {"list": list_name, "email": e, "name": n, "active": True, "created_at": _now()}
                 for e, n in pending.items()
                 if e not in existing
             ]
             if new:
-                conn.execute(insert(subscribers), new)
+                try:
+                    conn.execute(insert(subscribers), new)
+                except IntegrityError:
+                    raise _old_schema(list_name) from None
             report.added += len(new)
             for address, row in existing.items():
                 name = pending[address]
@@ -226,8 +263,13 @@ def import_csv(engine: Engine, path: str | Path, *, batch: int = 1000) -> Import
     return report
 
 
-def iter_subscribers(engine: Engine, *, active_only: bool = False, batch: int = 1000) -> Iterator[Subscriber]:
+def iter_subscribers(
+    engine: Engine, *, active_only: bool = False, batch: int = 1000, list_name: str | None = DEFAULT_LIST
+) -> Iterator[Subscriber]:
+    """The subscribers of one list (every list with ``list_name=None``), in the order added."""
     q = select(subscribers).where(subscribers.c.id > 0)
+    if list_name is not None:
+        q = q.where(subscribers.c.list == check_list_name(list_name))
     if active_only:
         q = q.where(subscribers.c.active.is_(True))
     last = 0
@@ -241,34 +283,66 @@ def iter_subscribers(engine: Engine, *, active_only: bool = False, batch: int = 
         last = rows[-1].id
 
 
-def count_active(engine: Engine) -> int:
+def count_active(engine: Engine, list_name: str | None = DEFAULT_LIST) -> int:
+    """Active subscribers of one list (of every list with ``list_name=None``)."""
+    q = select(func.count()).select_from(subscribers).where(subscribers.c.active.is_(True))
+    if list_name is not None:
+        q = q.where(subscribers.c.list == check_list_name(list_name))
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).where(subscribers.c.active.is_(True))).scalar_one())
+        return int(conn.execute(q).scalar_one())
 
 
-def remove(engine: Engine, email: str) -> Subscriber:
-    """Forget an address and its send history entirely."""
+def list_names(engine: Engine) -> dict[str, tuple[int, int]]:
+    """Every list with (active, total) subscribers, by name."""
+    q = (
+        select(subscribers.c.list, func.sum(subscribers.c.active.cast(Integer)), func.count())
+        .group_by(subscribers.c.list)
+        .order_by(subscribers.c.list)
+    )
+    with engine.connect() as conn:
+        return {name: (int(active or 0), int(total)) for name, active, total in conn.execute(q)}
+
+
+def _not_found(address: str, list_name: str) -> InputError:
+    where = "" if list_name == DEFAULT_LIST else f" of list {list_name!r}"
+    return InputError(f"{address}: not a subscriber{where}")
+
+
+def remove(engine: Engine, email: str, list_name: str = DEFAULT_LIST) -> Subscriber:
+    """Forget an address on a list and its send history entirely."""
+    list_name = check_list_name(list_name)
     address = normalize_email(email)
     with engine.begin() as conn:
-        row = conn.execute(select(subscribers).where(subscribers.c.email == address)).first()
+        row = conn.execute(select(subscribers).where(_on(list_name, address))).first()
         if row is None:
-            raise InputError(f"{address}: not a subscriber")
+            raise _not_found(address, list_name)
         conn.execute(delete(sends).where(sends.c.subscriber_id == row.id))
         conn.execute(delete(subscribers).where(subscribers.c.id == row.id))
     return _row(row)
 
 
-def unsubscribe(engine: Engine, settings: Settings, email_or_token: str) -> tuple[Subscriber, bool]:
+def unsubscribe(
+    engine: Engine, settings: Settings, email_or_token: str, list_name: str | None = None
+) -> tuple[Subscriber, bool]:
     """Stop mailing an address given as itself or as the token from its unsubscribe link.
 
+    An address is unsubscribed from ``list_name`` (default "default"); a token from the list
+    it was issued for (``list_name``, if given, must agree). Other lists are left alone.
     Returns (subscriber, changed); unsubscribing twice is not an error.
     """
     value = email_or_token.strip()
-    address = normalize_email(value) if "@" in value else normalize_email(signer_for(settings).verify(value))
+    wanted = check_list_name(list_name) if list_name is not None else None
+    if "@" in value:
+        address, list_name = normalize_email(value), wanted or DEFAULT_LIST
+    else:
+        list_name, raw = signer_for(settings).verify_target(value)
+        address = normalize_email(raw)
+        if wanted is not None and wanted != list_name:
+            raise InputError(f"unsubscribe token: issued for list {list_name!r}, not {wanted!r}")
     with engine.begin() as conn:
-        row = conn.execute(select(subscribers).where(subscribers.c.email == address)).first()
+        row = conn.execute(select(subscribers).where(_on(list_name, address))).first()
         if row is None:
-            raise InputError(f"{address}: not a subscriber")
+            raise _not_found(address, list_name)
         changed = bool(row.active)
         if changed:
             conn.execute(

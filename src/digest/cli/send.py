@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -40,6 +43,31 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM or Ctrl-C: finish the message in flight, keep the rest owed; a second one aborts."""
+    cancel = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        click.echo(
+            f"{signal.Signals(signum).name}: finishing the message in flight, then stopping (again to abort)",
+            err=True,
+        )
+
+    if threading.current_thread() is not threading.main_thread():  # e.g. called from a test thread
+        yield cancel
+        return
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield cancel
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @click.command()
 @click.option("--now", is_flag=True, help="Send right away, without asking for confirmation.")
 @click.option("--to", "to", multiple=True, metavar="ADDR", help="Send a [TEST] copy to ADDR only (repeatable).")
@@ -49,6 +77,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 @click.option(
     "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
 )
+@click.option("--list", "list_name", default="default", show_default=True, metavar="NAME", help="Subscriber list.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
 def send(
@@ -59,6 +88,7 @@ def send(
     retry_failed: bool,
     edition: str | None,
     only_new: bool,
+    list_name: str,
     as_json: bool,
 ) -> None:
     """Build the digest and deliver it to every active subscriber.
@@ -66,8 +96,10 @@ def send(
     Safe to run again: an edition already sent goes only to those it has not reached yet.
     """
     from digest.deliver.registry import backend_from_url
+    from digest.lists import check_list_name
     from digest.send import send_digest
 
+    list_name = check_list_name(list_name)
     settings = app.settings
     backend = backend_from_url(settings.delivery.backend, settings)
     if as_json and getattr(backend, "stream_name", None) == "stdout":
@@ -78,14 +110,15 @@ def send(
         from digest.subscribers import count_active
 
         engine = open_engine(settings)
-        active = count_active(engine)
+        active = count_active(engine, list_name)
         engine.dispose()
         click.confirm(
-            f"Send to the {active} active subscriber(s) not yet reached, through {backend.display_url}?",
+            f"Send to the {active} active subscriber(s) of list {list_name} not yet reached, "
+            f"through {backend.display_url}?",
             abort=True,
             err=True,
         )
-    with _progress_bar(not dry_run) as progress:
+    with _progress_bar(not dry_run) as progress, _stop_on_signals() as cancel:
         report = send_digest(
             settings,
             edition=edition,
@@ -96,10 +129,22 @@ def send(
             backend=backend,
             only_new=only_new,
             skip_if_empty=only_new,
+            list_name=list_name,
+            cancel=cancel,
         )
+    opt = "" if list_name == "default" else f" --list {list_name}"
     if as_json:
         emit_json(report.to_json())
+        if report.cancelled:
+            sys.exit(1)  # not everyone was reached: scripts must not take it for a full send
         return
+    if report.cancelled:
+        click.echo(
+            f"Stopped: edition {report.edition}: {report.sent} sent in this run, {report.pending} still owed; "
+            f"run `digest send{opt}` again to resume.",
+            err=True,
+        )
+        sys.exit(1)
     if dry_run:
         who = "test recipient(s)" if to else "subscriber(s)"
         click.echo(f"Dry run: edition {report.edition} would go to {report.would_send} {who} via {report.backend}.")
@@ -110,22 +155,24 @@ def send(
         click.echo(f"Nothing new since the last sent digest: edition {report.edition} skipped.")
         return
     if not to and report.sent + report.failed + report.skipped == 0:
+        on = "" if list_name == "default" else f" on list {list_name}"
         click.echo(
-            "No active subscribers yet: add some with `digest subscribers add EMAIL` "
-            "or `digest subscribers import FILE.csv`."
+            f"No active subscribers{on} yet: add some with `digest subscribers add EMAIL{opt}` "
+            f"or `digest subscribers import FILE.csv{opt}`."
         )
         return
     kind = "test copies of edition" if to else "edition"
+    to_list = "" if to or list_name == "default" else f" to list {list_name}"
     click.echo(
-        f"Sent {kind} {report.edition}: {report.sent} sent, {report.failed} failed, "
+        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed, "
         f"{report.skipped} skipped (already sent or failed earlier) via {report.backend}."
     )
     for failure in report.failures[:10]:
         click.echo(f"  failed: {failure['email']}: {failure['reason']}")
     if report.failed > 10:
-        click.echo(f"  ... and {report.failed - 10} more; retry with `digest send --retry-failed`.")
+        click.echo(f"  ... and {report.failed - 10} more; retry with `digest send --retry-failed{opt}`.")
     elif report.failed:
-        click.echo("  Retry them with `digest send --retry-failed`.")
+        click.echo(f"  Retry them with `digest send --retry-failed{opt}`.")
     if report.location:
         click.echo(f"Messages are in {report.location}")
     else:

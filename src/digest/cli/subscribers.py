@@ -15,6 +15,17 @@ def _engine(app: AppContext):  # type: ignore[no-untyped-def]
     return open_engine(app.settings)
 
 
+def list_option(default: str | None = "default"):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--list",
+        "list_name",
+        default=default,
+        metavar="NAME",
+        show_default=default is not None,
+        help="The subscriber list (a name like vip; created by adding to it).",
+    )
+
+
 @click.group()
 def subscribers() -> None:
     """Manage who receives the digest (stored in the digest database)."""
@@ -24,13 +35,14 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--name", help="Display name, used in the greeting and the To header.")
 @click.option("--resubscribe", is_flag=True, help="Re-activate an address that unsubscribed (only if they asked).")
+@list_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
-def add(app: AppContext, email: str, name: str | None, resubscribe: bool, as_json: bool) -> None:
-    """Add one subscriber (or update their name)."""
+def add(app: AppContext, email: str, name: str | None, resubscribe: bool, list_name: str, as_json: bool) -> None:
+    """Add one subscriber to a list (or update their name)."""
     from digest import subscribers as subs
 
-    result = subs.add(_engine(app), email, name, resubscribe=resubscribe)
+    result = subs.add(_engine(app), email, name, resubscribe=resubscribe, list_name=list_name)
     if as_json:
         emit_json({"outcome": result.outcome, **result.subscriber.to_dict()})
         return
@@ -41,18 +53,19 @@ def add(app: AppContext, email: str, name: str | None, resubscribe: bool, as_jso
             "(use --resubscribe only if they asked to come back)."
         )
     else:
-        click.echo(f"{s.email}: {result.outcome}")
+        click.echo(f"{s.email}: {result.outcome}" + ("" if s.list == "default" else f" (list {s.list})"))
 
 
 @subscribers.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@list_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
-def import_(app: AppContext, path: Path, as_json: bool) -> None:
-    """Import subscribers from a CSV file with an `email` column and an optional `name` column."""
+def import_(app: AppContext, path: Path, list_name: str, as_json: bool) -> None:
+    """Import subscribers into a list from a CSV file with an `email` column and an optional `name` column."""
     from digest import subscribers as subs
 
-    report = subs.import_csv(_engine(app), path)
+    report = subs.import_csv(_engine(app), path, list_name=list_name)
     if as_json:
         emit_json(report.to_dict())
         return
@@ -68,13 +81,15 @@ def import_(app: AppContext, path: Path, as_json: bool) -> None:
 
 @subscribers.command("list")
 @click.option("--active", "active_only", is_flag=True, help="Only active subscribers.")
+@list_option()
+@click.option("--all-lists", is_flag=True, help="Subscribers of every list (overrides --list).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
-def list_(app: AppContext, active_only: bool, as_json: bool) -> None:
-    """List subscribers with their status."""
+def list_(app: AppContext, active_only: bool, list_name: str, all_lists: bool, as_json: bool) -> None:
+    """List a list's subscribers with their status."""
     from digest import subscribers as subs
 
-    rows = subs.iter_subscribers(_engine(app), active_only=active_only)
+    rows = subs.iter_subscribers(_engine(app), active_only=active_only, list_name=None if all_lists else list_name)
     if as_json:
         emit_json([s.to_dict() for s in rows])
         return
@@ -82,37 +97,59 @@ def list_(app: AppContext, active_only: bool, as_json: bool) -> None:
     for s in rows:
         n += 1
         name = f" ({s.name})" if s.name else ""
-        click.echo(f"{s.email}{name}  {s.status}")
+        where = f"  [{s.list}]" if all_lists else ""
+        click.echo(f"{s.email}{name}  {s.status}{where}")
     click.echo(f"{n} subscriber(s)", err=True)
+
+
+@subscribers.command("lists")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def lists(app: AppContext, as_json: bool) -> None:
+    """Every subscriber list with its number of active and all subscribers."""
+    from digest import subscribers as subs
+
+    found = subs.list_names(_engine(app))
+    if as_json:
+        emit_json([{"list": name, "active": a, "total": t} for name, (a, t) in found.items()])
+        return
+    for name, (active, total) in found.items():
+        click.echo(f"{name}  {active} active, {total} in all")
+    click.echo(f"{len(found)} list(s)", err=True)
 
 
 @subscribers.command("remove")
 @click.argument("email")
+@list_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
-def remove(app: AppContext, email: str, as_json: bool) -> None:
-    """Forget an address entirely, with its send history (use `unsubscribe` to stop mailing)."""
+def remove(app: AppContext, email: str, list_name: str, as_json: bool) -> None:
+    """Forget an address on a list entirely, with its send history (`unsubscribe` stops mailing)."""
     from digest import subscribers as subs
 
-    gone = subs.remove(_engine(app), email)
+    gone = subs.remove(_engine(app), email, list_name)
     if as_json:
-        emit_json({"removed": gone.email})
+        emit_json({"removed": gone.email, "list": gone.list})
     else:
         click.echo(f"{gone.email}: removed")
 
 
 @subscribers.command("unsubscribe")
 @click.argument("email_or_token")
+@list_option(default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
-def unsubscribe(app: AppContext, email_or_token: str, as_json: bool) -> None:
-    """Stop mailing an address, given as itself or as the token from its unsubscribe link."""
+def unsubscribe(app: AppContext, email_or_token: str, list_name: str | None, as_json: bool) -> None:
+    """Stop mailing an address, given as itself or as the token from its unsubscribe link.
+
+    An address leaves --list (default: default); a token leaves the list it was issued for.
+    """
     from digest import subscribers as subs
 
-    sub, changed = subs.unsubscribe(_engine(app), app.settings, email_or_token)
+    sub, changed = subs.unsubscribe(_engine(app), app.settings, email_or_token, list_name)
     if as_json:
         emit_json({"changed": changed, **sub.to_dict()})
     elif changed:
-        click.echo(f"{sub.email}: unsubscribed")
+        click.echo(f"{sub.email}: unsubscribed from list {sub.list}")
     else:
-        click.echo(f"{sub.email}: already unsubscribed")
+        click.echo(f"{sub.email}: already unsubscribed from list {sub.list}")

@@ -10,6 +10,7 @@ after its outcome is known, which is how the send log stays exact across crashes
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,12 +127,24 @@ class BaseBackend:
     def send_one(self, message: OutgoingMessage) -> SendResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def deliver(self, messages: Iterable[OutgoingMessage], journal: Journal | None = None) -> Iterator[SendResult]:
-        """Send each message, yielding its result as soon as it is known."""
+    def deliver(
+        self,
+        messages: Iterable[OutgoingMessage],
+        journal: Journal | None = None,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[SendResult]:
+        """Send each message, yielding its result as soon as it is known.
+
+        Once ``cancel`` is set no further message is started (the one in flight completes);
+        backends that read messages ahead must drop what they read without sending it.
+        """
         journal = journal or NullJournal()
         self.open()
         try:
             for message in messages:
+                if cancel is not None and cancel.is_set():
+                    break
                 journal.before_send(message)
                 result = self.send_one(message)
                 journal.after_send(result)

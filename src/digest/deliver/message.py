@@ -17,7 +17,7 @@ import binascii
 import email.policy
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -29,6 +29,7 @@ from digest.deliver.addresses import has_line_break, normalize_email
 from digest.deliver.base import OutgoingMessage
 from digest.deliver.unsubscribe import UnsubscribeSigner, unsubscribe_url
 from digest.errors import ConfigError, DeliveryError, InputError
+from digest.lists import DEFAULT_LIST, check_list_name
 from digest.render.email import RenderedEmail
 
 POLICY = email.policy.SMTP
@@ -182,6 +183,17 @@ class Envelope:
             list_id = f"{settings.digest.title} <{list_id}>"
         return cls(from_address, d.from_name, domain, reply_to, list_id, url, mailto)
 
+    def for_list(self, list_name: str) -> Envelope:
+        """Another subscriber list is another mailing list (RFC 2919): its own List-Id.
+
+        "Title <digest.example.com>" becomes "Title (vip) <vip.digest.example.com>"; the
+        default list keeps the configured List-Id unchanged.
+        """
+        if list_name == DEFAULT_LIST:
+            return self
+        label, _, ident = self.list_id.rpartition("<")
+        return replace(self, list_id=f"{label.strip()} ({list_name}) <{list_name}.{ident}".lstrip())
+
 
 class MessageFactory:
     """Turns one rendered digest into one message per recipient, cheaply."""
@@ -193,8 +205,10 @@ class MessageFactory:
         signer: UnsubscribeSigner,
         *,
         test: bool = False,
+        list_name: str = DEFAULT_LIST,
     ) -> None:
-        self.envelope = env = Envelope.from_settings(settings)
+        self.list_name = check_list_name(list_name)
+        self.envelope = env = Envelope.from_settings(settings).for_list(self.list_name)
         self.rendered = rendered
         self.signer = signer
         subject = check_header("Subject", rendered.subject)
@@ -239,7 +253,7 @@ class MessageFactory:
         return self._date_value
 
     def unsubscribe_url(self, email: str) -> str:
-        return self.envelope.unsubscribe_url.replace("{token}", self.signer.token(email))
+        return self.envelope.unsubscribe_url.replace("{token}", self.signer.token(email, self.list_name))
 
     def build(self, email: str, name: str | None = None, ref: Any = None) -> OutgoingMessage:
         """One recipient's message; HeaderInjectionError if their address or name has CR/LF."""

@@ -101,6 +101,10 @@ def _wire(data: bytes) -> bytes:
     return payload + b".\r\n"
 
 
+def _cancelled(cancel: threading.Event | None) -> bool:
+    return cancel is not None and cancel.is_set()
+
+
 class _Lookahead:
     """The next message, fetched early: while the server digests one message we build the next.
 
@@ -356,12 +360,12 @@ class SMTPBackend(BaseBackend):
                 raise _Fatal("stopped")
 
     # -- many messages -------------------------------------------------------
-    def _run_link(self, pull: Any, journal: Journal, emit: Any) -> None:
+    def _run_link(self, pull: Any, journal: Journal, emit: Any, cancel: threading.Event | None = None) -> None:
         """Send everything ``pull`` gives over one connection (reused), then say goodbye."""
         link = _Link(self)
         ahead = _Lookahead(pull)
         try:
-            while (message := ahead.take()) is not None:
+            while not _cancelled(cancel) and (message := ahead.take()) is not None:
                 result = self.send_with_retry(link, message, journal, ahead)
                 journal.after_send(result)
                 emit(result)
@@ -369,7 +373,15 @@ class SMTPBackend(BaseBackend):
             journal.flush()
             link.quit()
 
-    def deliver(self, messages: Iterable[OutgoingMessage], journal: Journal | None = None) -> Iterator[SendResult]:
+    def deliver(
+        self,
+        messages: Iterable[OutgoingMessage],
+        journal: Journal | None = None,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[SendResult]:
+        """Send over one or ``connections`` links; once ``cancel`` is set, each link finishes
+        only its message in flight (a message read ahead is dropped, still owed)."""
         journal = journal or NullJournal()
         source = iter(messages)
         self._abort.clear()
@@ -377,7 +389,7 @@ class SMTPBackend(BaseBackend):
             link = _Link(self)
             ahead = _Lookahead(lambda: next(source, None))
             try:
-                while (message := ahead.take()) is not None:
+                while not _cancelled(cancel) and (message := ahead.take()) is not None:
                     result = self.send_with_retry(link, message, journal, ahead)
                     journal.after_send(result)
                     yield result
@@ -387,22 +399,24 @@ class SMTPBackend(BaseBackend):
                 journal.flush()
                 link.quit()
             return
-        yield from self._deliver_parallel(source, journal)
+        yield from self._deliver_parallel(source, journal, cancel)
 
-    def _deliver_parallel(self, source: Iterator[OutgoingMessage], journal: Journal) -> Iterator[SendResult]:
+    def _deliver_parallel(
+        self, source: Iterator[OutgoingMessage], journal: Journal, cancel: threading.Event | None = None
+    ) -> Iterator[SendResult]:
         lock = threading.Lock()
         queue: SimpleQueue[object] = SimpleQueue()
         errors: list[BaseException] = []
 
         def pull() -> OutgoingMessage | None:
             with lock:
-                if self._abort.is_set():
+                if self._abort.is_set() or _cancelled(cancel):
                     return None
                 return next(source, None)
 
         def worker() -> None:
             try:
-                self._run_link(pull, journal, queue.put)
+                self._run_link(pull, journal, queue.put, cancel)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 errors.append(exc)
                 self._abort.set()

@@ -1,10 +1,14 @@
 """Signed unsubscribe tokens: the link in every message proves which address to drop.
 
-A token is ``base64url(email) . base64url(HMAC-SHA256(key, "unsubscribe:" + email)[:16])``:
-the address travels inside the token (so the unsubscribe endpoint needs no lookup table) and
-the MAC makes it unforgeable. The key comes from ``DIGEST_UNSUBSCRIBE_KEY``; without one, a
-key is generated once and kept in the data directory (mode 0600) so the embedded default
-works out of the box, with a warning, because losing that file breaks old links.
+A token is ``base64url(email) . base64url(list) . base64url(HMAC-SHA256(key, payload)[:16])``
+with payload ``"unsubscribe-list:" + list + LF + email``: the address and the subscriber list
+it was issued for travel inside the token (so the unsubscribe endpoint needs no lookup table)
+and the MAC makes it unforgeable. Tokens from before lists (``email . mac`` over
+``"unsubscribe:" + email``) stay valid and mean the "default" list.
+
+The key comes from ``DIGEST_UNSUBSCRIBE_KEY``; without one, a key is generated once and kept
+in the data directory (mode 0600) so the embedded default works out of the box, with a
+warning, because losing that file breaks old links.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 
 from digest.config import Settings
 from digest.errors import ConfigError, InputError
+from digest.lists import DEFAULT_LIST, check_list_name
 
 log = logging.getLogger("digest.deliver.unsubscribe")
 
@@ -44,27 +49,38 @@ class UnsubscribeSigner:
             raise ConfigError("DIGEST_UNSUBSCRIBE_KEY: expected at least 16 characters")
         self._key = raw
 
-    def _mac(self, email: str) -> bytes:
-        return hmac.new(self._key, b"unsubscribe:" + email.encode("utf-8"), hashlib.sha256).digest()[:_MAC_BYTES]
+    def _mac(self, email: str, list_name: str | None) -> bytes:
+        if list_name is None:  # a token from before lists
+            payload = b"unsubscribe:" + email.encode("utf-8")
+        else:
+            payload = b"unsubscribe-list:" + list_name.encode("utf-8") + b"\n" + email.encode("utf-8")
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
-    def token(self, email: str) -> str:
+    def token(self, email: str, list_name: str = DEFAULT_LIST) -> str:
         email = email.strip().lower()
-        return f"{_b64(email.encode('utf-8'))}.{_b64(self._mac(email))}"
+        list_name = check_list_name(list_name)
+        mac = self._mac(email, list_name)
+        return f"{_b64(email.encode('utf-8'))}.{_b64(list_name.encode('ascii'))}.{_b64(mac)}"
+
+    def verify_target(self, token: str) -> tuple[str, str]:
+        """(list, address) a genuine token was made for; InputError for anything else."""
+        malformed = "unsubscribe token: malformed (expected the token from an unsubscribe link)"
+        pieces = token.strip().split(".")
+        if len(pieces) not in (2, 3) or not all(pieces):
+            raise InputError(malformed)
+        try:
+            email = _unb64(pieces[0]).decode("utf-8")
+            list_name = _unb64(pieces[1]).decode("ascii") if len(pieces) == 3 else None
+            mac = _unb64(pieces[-1])
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise InputError(malformed) from None
+        if not hmac.compare_digest(mac, self._mac(email, list_name)):
+            raise InputError("unsubscribe token: signature does not match (wrong key or altered token)")
+        return list_name or DEFAULT_LIST, email
 
     def verify(self, token: str) -> str:
         """The address a genuine token was made for; InputError for anything else."""
-        token = token.strip()
-        head, dot, tail = token.partition(".")
-        if not dot or not head or not tail:
-            raise InputError("unsubscribe token: malformed (expected the token from an unsubscribe link)")
-        try:
-            email = _unb64(head).decode("utf-8")
-            mac = _unb64(tail)
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise InputError("unsubscribe token: malformed (expected the token from an unsubscribe link)") from None
-        if not hmac.compare_digest(mac, self._mac(email)):
-            raise InputError("unsubscribe token: signature does not match (wrong key or altered token)")
-        return email
+        return self.verify_target(token)[1]
 
 
 def load_key(settings: Settings) -> str:

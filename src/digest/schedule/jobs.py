@@ -33,7 +33,7 @@ KEYS = {
     "misfire_grace": 'how late a missed fire may still run after downtime (default "1h")',
     "skip_if_empty": "send nothing when nothing is new (default true)",
     "sources": "override the config's sources: paths, or tables like [[sources]]",
-    "recipients": "override the subscriber list: a list of e-mail addresses",
+    "recipients": 'the subscriber list to send to, by name: recipients = "vip" (default: "default")',
     "editors": "social copy recipients (default: [delivery] editors)",
     "subject": "override [email] subject",
     "title": "override [digest] title",
@@ -64,7 +64,7 @@ class JobSpec:
     misfire_grace: int = DEFAULT_GRACE
     skip_if_empty: bool = True
     sources: tuple[SourceSettings, ...] | None = None
-    recipients: tuple[str, ...] | None = None
+    recipients: str | None = None  # a subscriber list name (digest.lists)
     editors: tuple[str, ...] | None = None
     subject: str | None = None
     title: str | None = None
@@ -118,6 +118,23 @@ def _addresses(value: Any) -> tuple[str, ...]:
     if not items:
         raise ValueError("expected at least one e-mail address")
     return items
+
+
+def _list_name(value: Any) -> str:
+    """A subscriber list by name. Addresses are refused: a send must be logged per subscriber."""
+    if isinstance(value, list):
+        raise ValueError(
+            "expected the name of a subscriber list, not addresses: put them on a list with "
+            '`digest subscribers add ADDR --list NAME` and set recipients = "NAME"'
+        )
+    if not isinstance(value, str):
+        raise ValueError(f'expected the name of a subscriber list like "vip", got {value!r}')
+    from digest.lists import check_list_name
+
+    try:
+        return check_list_name(value, "list")
+    except DigestError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _header_text(value: Any) -> str:
@@ -216,6 +233,9 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
     else:
         raise JobFileError(path, "cron", 'missing: set cron = "0 7 * * 1-5" or every = "15m"')
 
+    if kind == "social" and "recipients" in raw:
+        raise JobFileError(path, "recipients", "a social job mails its copy to editors: use editors = [...]")
+
     tz = default_timezone
     if "timezone" in raw:
         tz = raw["timezone"]
@@ -236,7 +256,7 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
         misfire_grace=check("misfire_grace", _grace) if "misfire_grace" in raw else DEFAULT_GRACE,
         skip_if_empty=check("skip_if_empty", _bool) if "skip_if_empty" in raw else True,
         sources=check("sources", lambda v: _sources(v, path)) if "sources" in raw else None,
-        recipients=check("recipients", _addresses) if "recipients" in raw else None,
+        recipients=check("recipients", _list_name) if "recipients" in raw else None,
         editors=check("editors", _addresses) if "editors" in raw else None,
         subject=check("subject", _header_text) if "subject" in raw else None,
         title=check("title", _header_text) if "title" in raw else None,

@@ -104,7 +104,8 @@ def fire(name: str, schedule: str = "") -> dict[str, Any]:
 
 
 def settings_for(job: JobSpec, settings: Settings) -> Settings:
-    """The config with the job's overrides (sources, subject, title) applied."""
+    """The config with the job's overrides (sources, subject, title) applied; the recipients
+    override (a subscriber list) is passed to send_digest, not kept in the settings."""
     if job.sources is not None:
         settings = replace(settings, sources=job.sources)
     if job.subject is not None:
@@ -163,28 +164,6 @@ def _log_outcome(o: RunOutcome, scheduled: bool) -> None:
         log.info("%s: edition %s sent to %d recipient(s)", o.job, o.edition, o.sent)
 
 
-class SendInterrupted(DigestError):
-    """Raised between two messages when the service is asked to stop."""
-
-    def __init__(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
-        super().__init__(f"stopped by shutdown after {done} of {total} message(s)")
-
-
-def _interrupt_on(stop: threading.Event) -> Callable[[int, int], None]:
-    """A send progress callback that ends the send after the message in flight.
-
-    send_digest calls progress after each message's outcome is logged; raising there leaves
-    the send log exact (sent rows sent, the others still pending) and the edition resumable.
-    """
-
-    def progress(done: int, total: int) -> None:
-        if stop.is_set():
-            raise SendInterrupted(done, total)
-
-    return progress
-
-
 def accepts(func: Callable[..., Any], name: str) -> bool:
     try:
         params = inspect.signature(func).parameters
@@ -196,35 +175,25 @@ def accepts(func: Callable[..., Any], name: str) -> bool:
 def _run_digest(
     job: JobSpec, settings: Settings, outcome: RunOutcome, fire_time: datetime, stop: threading.Event | None
 ) -> None:
+    from digest.lists import DEFAULT_LIST
     from digest.send import send_digest  # lazy: the scheduler must not import the whole pipeline
 
-    if not accepts(send_digest, "only_new"):
-        raise DigestError(
-            "this digest.send cannot send only what is new: scheduled digests need "
-            "send_digest(settings, edition=..., only_new=True, skip_if_empty=...)"
-        )
-    kwargs: dict[str, Any] = {"edition": outcome.edition, "only_new": True, "skip_if_empty": job.skip_if_empty}
-    if accepts(send_digest, "today"):  # the digest is dated by its fire (a late catch-up keeps its day)
-        kwargs["today"] = fire_time.astimezone(ZoneInfo(job.timezone)).date()
-    if job.recipients is not None:
-        if not accepts(send_digest, "recipients"):
-            raise ConfigError(
-                f"{job.path.name}: recipients: this digest.send cannot limit an edition to a list "
-                "(needs send_digest(..., recipients=[...])); remove the key to send to the subscribers"
-            )
-        kwargs["recipients"] = list(job.recipients)  # logged sends, unlike to= (test copies)
-    if stop is not None:
-        if accepts(send_digest, "cancel"):
-            kwargs["cancel"] = stop  # checked by the send loop between messages
-        else:
-            kwargs["progress"] = _interrupt_on(stop)
-    try:
-        report = send_digest(settings, **kwargs)
-    except SendInterrupted as exc:
-        outcome.status, outcome.sent = "interrupted", exc.done
+    list_name = job.recipients or DEFAULT_LIST
+    outcome.details["list"] = list_name
+    report = send_digest(
+        settings,
+        edition=outcome.edition,
+        only_new=True,
+        skip_if_empty=job.skip_if_empty,
+        today=fire_time.astimezone(ZoneInfo(job.timezone)).date(),  # a late catch-up keeps its day
+        list_name=list_name,  # logged, exactly-once sends to that list (unlike to=, test copies)
+        cancel=stop,  # checked between messages: a shutdown finishes the message(s) in flight
+    )
+    if report.cancelled:
+        outcome.status, outcome.sent, outcome.failed = "interrupted", report.sent, report.failed
         outcome.reason = (
-            f"{exc}; the rest stays owed in the send log: resume with "
-            f"`digest schedule run-once {job.name} --at {fire_time.astimezone(UTC).isoformat()}`"
+            f"stopped by shutdown after {report.sent} message(s); {report.pending} stay owed in the send log: "
+            f"resume with `digest schedule run-once {job.name} --at {fire_time.astimezone(UTC).isoformat()}`"
         )
         return
     outcome.digest_id = getattr(report, "digest_id", None)
@@ -244,13 +213,11 @@ def _run_digest(
     elif outcome.failed:
         outcome.status = "failed"
         outcome.reason = outcome.reason or f"{outcome.failed} recipient(s) failed"
-    elif stop is not None and stop.is_set() and getattr(report, "pending", 0):
-        outcome.status = "interrupted"
     elif outcome.sent == 0 and outcome.skipped:
         outcome.status = "duplicate"
     elif outcome.sent == 0:
         outcome.status = "skipped"
-        outcome.reason = outcome.reason or "no recipients"
+        outcome.reason = outcome.reason or f"no active subscribers on list {list_name!r}"
     else:
         outcome.status = "sent"
 
