@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from tests.support.delivery import PASSWORD, UNSUBSCRIBE_KEY, check_all, cli, configure, seed
 from tests.support.net import free_port
-from tests.support.smtp import Authenticator, FaultyHandler, RestartableServer, start_smtp, tls_material
+from tests.support.smtp import Authenticator, FaultyHandler, RestartableServer, raws, start_smtp, tls_material
 
 from digest.errors import DeliveryError
 from digest.send import send_digest
@@ -28,10 +28,6 @@ def faulty() -> Iterator[tuple[int, FaultyHandler]]:
         yield controller.port, handler
     finally:
         controller.stop()
-
-
-def _raws(handler: FaultyHandler) -> list[tuple[list[str], bytes]]:
-    return [(m.rcpt_tos, m.raw) for m in handler.messages]
 
 
 def _log(settings) -> dict[str, tuple[str, int, int | None, str | None]]:  # type: ignore[no-untyped-def]
@@ -59,7 +55,7 @@ def test_fifty_subscribers_end_to_end(monkeypatch: pytest.MonkeyPatch, faulty: t
         "skipped": 0,
         "backend": f"smtp://127.0.0.1:{port}?tls=none",
     }
-    check_all(_raws(handler), emails)
+    check_all(raws(handler), emails)
     assert {status for status, *_ in _log(settings).values()} == {"sent"}
     assert all(reply and "accepted" in reply and code == 250 for _s, _a, code, reply in _log(settings).values())
     # Running it again reaches nobody twice.
@@ -83,7 +79,7 @@ def test_starttls_and_auth_never_show_the_password(monkeypatch: pytest.MonkeyPat
         assert PASSWORD not in result.stdout + result.stderr
         assert UNSUBSCRIBE_KEY not in result.stdout + result.stderr
         assert "sent to reader000@example.org" in result.stderr  # the logs really were on
-        check_all(_raws(handler), emails)
+        check_all(raws(handler), emails)
         assert auth.attempts and set(auth.attempts) == {"digest"}
         # A wrong password: one clear line, exit 1, nothing marked sent, secret not echoed.
         bad = cli("send", "--now", "--edition", "second", env={"DIGEST_SMTP_PASSWORD": "wrong-" + PASSWORD})
@@ -109,7 +105,7 @@ def test_implicit_tls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         emails = seed(settings, 4)
         report = send_digest(settings)
         assert (report.sent, report.failed) == (4, 0)
-        check_all(_raws(handler), emails)
+        check_all(raws(handler), emails)
     finally:
         controller.stop()
 
@@ -149,7 +145,7 @@ def test_transient_faults_are_retried(
     emails = seed(settings, 6)
     report = send_digest(settings)
     assert (report.sent, report.failed, report.skipped) == (6, 0, 0)
-    check_all(_raws(handler), emails)  # exactly once each, the retried one included
+    check_all(raws(handler), emails)  # exactly once each, the retried one included
     log = _log(settings)
     assert {s for s, *_ in log.values()} == {"sent"}
     retried = {e: a for e, (_s, a, _c, _r) in log.items() if a > 1}
@@ -166,7 +162,7 @@ def test_permanent_refusal_fails_one_recipient_and_the_rest_go_on(
     report = send_digest(settings)
     assert (report.sent, report.failed) == (7, 1)
     assert report.failures == [{"email": emails[3], "code": 550, "reason": "RCPT TO: 550 5.1.1 No such user here"}]
-    check_all(_raws(handler), [e for e in emails if e != emails[3]])
+    check_all(raws(handler), [e for e in emails if e != emails[3]])
     status, attempts, code, reply = _log(settings)[emails[3]]
     assert (status, attempts, code) == ("failed", 1, 550) and "No such user" in (reply or "")
     # A plain re-run leaves the failed one alone; --retry-failed tries it again.
@@ -174,7 +170,7 @@ def test_permanent_refusal_fails_one_recipient_and_the_rest_go_on(
     del handler.reject[emails[3]]
     retry = send_digest(settings, retry_failed=True)
     assert (retry.sent, retry.failed, retry.skipped) == (1, 0, 7)
-    check_all(_raws(handler), emails)
+    check_all(raws(handler), emails)
 
 
 def test_server_stopped_and_restarted_mid_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,7 +188,7 @@ def test_server_stopped_and_restarted_mid_run(monkeypatch: pytest.MonkeyPatch) -
         report = send_digest(settings)
         assert server.restarts == 1
         assert (report.sent, report.failed) == (20, 0)
-        check_all(_raws(server.handler), emails)
+        check_all(raws(server.handler), emails)
     finally:
         server.stop()
 
@@ -214,7 +210,7 @@ def test_dead_server_one_line_error_and_everyone_kept_for_retry(monkeypatch: pyt
         again = cli("send", "--now", "--json")
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["sent"] == 10
-        check_all(_raws(handler), emails)
+        check_all(raws(handler), emails)
     finally:
         controller.stop()
 
@@ -227,6 +223,6 @@ def test_parallel_connections(monkeypatch: pytest.MonkeyPatch, faulty: tuple[int
     emails = seed(settings, 30)
     report = send_digest(settings)
     assert (report.sent, report.failed) == (30, 0)
-    check_all(_raws(handler), emails)
+    check_all(raws(handler), emails)
     assert len({peer[1] for peer in handler.peers}) >= 3  # really several connections
     assert {s for s, *_ in _log(settings).values()} == {"sent"}

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 from tests.support.delivery import ROOT, check_all, cli, configure, seed
-from tests.support.smtp import FaultyHandler, start_smtp
+from tests.support.smtp import FaultyHandler, raws, start_smtp
 
 from digest import sendlog
 from digest.deliver.memory import MemoryBackend
@@ -33,10 +33,6 @@ def slow() -> Iterator[tuple[int, FaultyHandler]]:
         yield controller.port, handler
     finally:
         controller.stop()
-
-
-def _raws(handler: FaultyHandler) -> list[tuple[list[str], bytes]]:
-    return [(m.rcpt_tos, m.raw) for m in handler.messages]
 
 
 def _counts(settings, digest_id: int) -> sendlog.Counts:  # type: ignore[no-untyped-def]
@@ -76,7 +72,7 @@ def test_cancel_on_one_connection_stops_after_the_message_in_flight(
     handler.after_accept = None
     resumed = send_digest(settings)
     assert (resumed.sent, resumed.skipped, resumed.cancelled, resumed.resent_in_flight) == (9, 3, False, 0)
-    check_all(_raws(handler), emails)  # everyone exactly once
+    check_all(raws(handler), emails)  # everyone exactly once
     assert _counts(settings, report.digest_id).sent == 12  # type: ignore[arg-type]
 
 
@@ -100,7 +96,7 @@ def test_cancel_with_several_connections_finishes_only_what_is_in_flight(
     handler.after_accept = None
     resumed = send_digest(settings)
     assert resumed.sent == 30 - report.sent and not resumed.cancelled
-    check_all(_raws(handler), emails)
+    check_all(raws(handler), emails)
 
 
 def test_cancel_before_the_send_sends_nothing_and_keeps_everyone_owed(
@@ -115,7 +111,7 @@ def test_cancel_before_the_send_sends_nothing_and_keeps_everyone_owed(
     assert (report.sent, report.pending, report.cancelled) == (0, 5, True)
     assert handler.count() == 0
     assert send_digest(settings).sent == 5
-    check_all(_raws(handler), emails)
+    check_all(raws(handler), emails)
 
 
 def test_cancel_through_a_simple_backend(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,4 +166,4 @@ def test_sigterm_stops_digest_send_after_the_message_in_flight(
     again = cli("send", "--now", "--json")
     assert again.returncode == 0, again.stderr
     assert (json.loads(again.stdout)["sent"], json.loads(again.stdout)["skipped"]) == (7, 3)
-    check_all(_raws(handler), emails)
+    check_all(raws(handler), emails)

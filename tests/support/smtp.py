@@ -129,6 +129,11 @@ class FaultyHandler(RecordingHandler):
         return "250 2.0.0 Message accepted for delivery"
 
 
+def raws(handler: RecordingHandler) -> list[tuple[list[str], bytes]]:
+    """(recipients, raw bytes) of every message the server accepted, in arrival order."""
+    return [(m.rcpt_tos, m.raw) for m in handler.messages]
+
+
 def start_smtp(handler: Any | None = None, port: int | None = None, **kwargs: Any) -> tuple[Controller, Any]:
     handler = handler or RecordingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), **kwargs)
