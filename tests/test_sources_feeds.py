@@ -227,7 +227,11 @@ def test_cli_extract_json_for_feed_page_and_folder(web: FixtureServer, tmp_path:
 
     code, out, _ = _run(["extract", web.page("/p.html", "360c732d1fdb"), "--json"], env)
     (page,) = json.loads(out)
-    assert code == 0 and page["site"] == "CityAM" and page["author"] == "Anna Menin" and page["related"] == []
+    assert code == 0 and page["site"] == "CityAM" and page["author"] == "Anna Menin"
+    # the page's own "More from CityAM" stories, with their links (they feed the email's teasers)
+    assert page["related"] and all(
+        r["url"].startswith("https://www.cityam.com/") and r["url"] != page["url"] for r in page["related"]
+    )
 
     folder = tmp_path / "texts"
     folder.mkdir()

@@ -22,10 +22,10 @@ from pathlib import Path
 from digest.config import Settings
 from digest.errors import InputError
 from digest.ingest.decode import clean_control, to_text
-from digest.ingest.html import article_from_html, looks_like_html
 from digest.ingest.jsonfile import parse_json
 from digest.ingest.markdown import parse_markdown
 from digest.ingest.scraped_text import MAX_UNITS, clean_scraped_text
+from digest.ingest.web import extract_article, looks_like_html
 from digest.models import Article
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def articles_from_text(
     if fmt == "auto":
         fmt = sniff_format(decoded)
     if fmt == "html":
-        return [_finish(article_from_html(decoded, source, title=title), source, title is not None)]
+        return [_finish(extract_article(decoded, source, title=title), source, title is not None)]
     if fmt == "json":
         out = []
         for art, has_title in parse_json(decoded, source):

@@ -13,12 +13,13 @@ import re
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
 from digest.errors import InputError
-from digest.models import Article
+from digest.ingest.scraped_text import _INLINE_RELATED, _RELATED_HEADER, clean_scraped_text
+from digest.models import Article, Related
 
 # Below this many characters the first pass probably missed the article body.
 MIN_TEXT_CHARS = 250
@@ -76,37 +77,59 @@ def _page_metadata(tree: Any, url: str | None) -> dict[str, Any] | None:
         return None
 
 
-def extract_text_and_metadata(html: str | bytes, url: str | None = None) -> tuple[str, dict[str, Any]]:
-    """The article body (paragraphs separated by blank lines) and the page's metadata."""
+def extract_article(html: str | bytes, source: str, url: str | None = None, title: str | None = None) -> Article:
+    """An Article from a page's HTML, read from a file or fetched: one path for both.
+
+    ``source`` names where it was read from (URL or path); ``title`` overrides the page's own.
+    Besides trafilatura's text and metadata, the page's "More from ..." / "Related" links become
+    ``Article.related`` (they feed the email's teasers), and a headline trafilatura kept as body
+    text is dropped.
+    """
     from trafilatura.utils import load_html
 
     tree = load_html(html)
     if tree is None:
-        return "", {}
+        raise InputError(f"{source}: no article text found in the page")
     meta = _page_metadata(tree, url)
+    page_url = _page_url((meta or {}).get("url"), url)
+    related = related_links(tree, page_url)  # before extraction prunes the tree in place
     if meta is None:
         text, meta = _run(tree, url, with_metadata=True)
     else:
-        text, _ = _run(tree, url, with_metadata=False)  # the tree is pruned in place: metadata first
+        text, _ = _run(tree, url, with_metadata=False)
     if len(text) < MIN_TEXT_CHARS:
         text2, _ = _run(load_html(html), url, with_metadata=False, favor_recall=True)
         if len(text2) > len(text):
             text = text2
-    paragraphs = [" ".join(line.split()) for line in text.splitlines()]
-    return "\n\n".join(p for p in paragraphs if p), meta
+    paragraphs = [p for p in (" ".join(line.split()) for line in text.splitlines()) if p]
+    if not paragraphs:  # too small for trafilatura's scoring: whole-page text, then our cleaner
+        import trafilatura
 
-
-def extract_article(html: str | bytes, source: str, url: str | None = None) -> Article:
-    """An Article from a page's HTML; ``source`` names where it was read from (URL or path)."""
-    text, meta = extract_text_and_metadata(html, url)
-    if not text:
+        whole = clean_scraped_text(trafilatura.html2txt(html) or "", has_title=False)
+        paragraphs = [p for p in (" ".join(line.split()) for line in whole.body.splitlines()) if p]
+    if not paragraphs:
         raise InputError(f"{source}: no article text found in the page")
-    page_url = _page_url(meta.get("url"), url)
-    title = (meta.get("title") or "").strip() or _first_line(text)
+    page_title = title or " ".join((meta.get("title") or "").split()) or None
+    if page_title:  # trafilatura sometimes keeps the headline (and a kicker above it) as body
+        head = [i for i, p in enumerate(paragraphs[:4]) if p.casefold() == page_title.casefold()]
+        if head:
+            paragraphs = paragraphs[head[0] + 1 :] or paragraphs
+    # trafilatura saw the DOM, so its body stands (our line cleaner cut a real list article to
+    # F1 0.58); only "Read more: <headline>" lines leave the body, as related stories.
+    known = {r.title.casefold() for r in related}
+    kept = []
+    for p in paragraphs:
+        m = _INLINE_RELATED.match(p)
+        if m is None:
+            kept.append(p)
+        elif m.group("title").casefold() not in known:
+            known.add(m.group("title").casefold())
+            related.append(Related(title=m.group("title").strip()))
+    body = "\n\n".join(kept or paragraphs)
     site = (meta.get("sitename") or "").strip() or (urlsplit(page_url).hostname if page_url else None)
     return Article(
-        title=" ".join(title.split()),
-        text=text,
+        title=" ".join((page_title or _first_line(body)[:120]).split()),
+        text=body,
         source=source,
         url=page_url,
         published=parse_date(meta.get("date")),
@@ -114,8 +137,82 @@ def extract_article(html: str | bytes, source: str, url: str | None = None) -> A
         site=site or None,
         # From the page when it says; otherwise the summarizer detects it when it needs it
         # (detecting here would load a language model into every ingest run).
-        language=meta.get("language") or html_language(html),
+        language=_language(meta.get("language")) or html_language(html),
+        related=related,
     )
+
+
+def looks_like_html(text: str) -> bool:
+    """A cheap sniff for stdin and files without a telling suffix."""
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml")) or bool(
+        re.search(r"<(?:html|head|body|article|p|div)[\s>]", head)
+    )
+
+
+_LANG = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$", re.IGNORECASE)
+
+
+def _language(value: str | None) -> str | None:
+    if not value or not _LANG.match(value.strip()):
+        return None
+    return value.strip().split("-")[0].split("_")[0].lower()
+
+
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "span", "div", "header")
+
+
+def _short_text(el: Any, limit: int = 80) -> str | None:
+    """An element's text if it is short (a heading, a label); None as soon as it is not.
+
+    Stops early, so big containers (whose text is the whole page) cost next to nothing.
+    """
+    parts: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        size += len(piece)
+        if size > limit * 3:
+            return None
+        parts.append(piece)
+    text = " ".join("".join(parts).split())
+    return text if text and len(text) <= limit else None
+
+
+def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> list[Related]:
+    """Stories the page links under a "More from ..." / "Related" heading, with their URLs,
+    and inline "Read more: <a>headline</a>" paragraphs: the DOM shows which words are links."""
+    found: list[Related] = []
+    seen: set[str] = set()
+
+    def add(anchor: Any) -> None:
+        title = " ".join("".join(anchor.itertext()).split())
+        href = anchor.get("href")
+        if len(title.split()) < 3 or title.casefold() in seen or len(found) >= limit:
+            return
+        seen.add(title.casefold())
+        link = urljoin(base_url, href) if base_url and href else href
+        if link and not link.lower().startswith(("http://", "https://")) and not base_url:
+            link = link if link.startswith("/") else None
+        found.append(Related(title=title, url=link or None))
+
+    for el in tree.iter(*_HEADING_TAGS):
+        text = _short_text(el)
+        if text is None:
+            continue
+        if _RELATED_HEADER.match(text):
+            container = el.getparent()  # the links after the heading, inside its container
+            if container is None:
+                continue
+            after = False
+            for node in container.iter():
+                if node is el:
+                    after = True
+                elif after and node.tag == "a" and el not in node.iterancestors():
+                    add(node)
+        elif el.tag == "p" and _INLINE_RELATED.match(text):
+            for a in el.iter("a"):
+                add(a)
+    return found
 
 
 def _page_url(declared: str | None, fetched: str | None) -> str | None:
