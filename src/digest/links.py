@@ -40,11 +40,18 @@ def is_tracking_param(name: str) -> bool:
 
 
 def canonical_url(url: str) -> str:
-    """The URL an article is known by: lowercase scheme/host, no fragment, no tracking params."""
-    parts = urlsplit(url.strip())
+    """The URL an article is known by: lowercase scheme/host, no fragment, no tracking params.
+
+    A URL urllib cannot take apart (a port out of range, a broken IPv6 literal) is its own key,
+    as written: one odd link must never sink a feed or a digest.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port
     default_port = (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
     netloc = host if port is None or default_port else f"{host}:{port}"
     if parts.username:
@@ -84,7 +91,10 @@ def add_utm(url: str, **params: str | None) -> str:
     ``add_utm(u, source="digest", medium="email", campaign="2026-11-28")``. Non-http(s) URLs
     (mailto:, relative links) are returned unchanged.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a broken IPv6 literal: leave the link as the source gave it
+        return url
     if parts.scheme.lower() not in {"http", "https"}:
         return url
     present = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
