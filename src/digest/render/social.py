@@ -28,6 +28,7 @@ from digest.links import add_utm
 from digest.models import Article, SocialPost, Story, Summary, Teaser
 from digest.render.hashtags import derive_hashtags
 from digest.render.platforms import PLATFORMS, Platform, get_platform
+from digest.render.sanitize import plain_text, safe_url
 from digest.render.templates import make_environment, template_errors
 from digest.render.twitter_text import extract_url_spans
 
@@ -219,6 +220,12 @@ def bluesky_facets(text: str, links: Sequence[LinkRef], hashtags: Sequence[str])
 # ---------------------------------------------------------------- the writer
 
 
+def _web_link(url: str | None, base: str | None = None) -> str | None:
+    """An absolute http(s) URL fit to post, or None (relative links resolve against ``base``)."""
+    safe = safe_url(url, base)
+    return safe if safe and safe.lower().startswith(("http://", "https://")) else None
+
+
 class SocialWriter:
     """Builds posts for one or many articles; templates are loaded once and reused."""
 
@@ -283,9 +290,11 @@ class SocialWriter:
         url: str | None,
     ) -> _Parts:
         social = self.settings.social
-        hook = unicodedata.normalize("NFC", " ".join((summary.lede or article.title).split()))
-        title = unicodedata.normalize("NFC", " ".join(article.title.split()))
-        target = url or article.url
+        # Source text is untrusted, as in the email: markup, entities and bidi overrides go, and
+        # only http(s) links survive (never javascript:, never a Bluesky facet pointing at one).
+        hook = unicodedata.normalize("NFC", plain_text(summary.lede) or plain_text(article.title))
+        title = unicodedata.normalize("NFC", plain_text(article.title))
+        target = _web_link(url or article.url)
         link = None
         if target:
             full = linkable(add_utm(target, source=platform.name, medium="social", campaign=social.utm_campaign))
@@ -298,14 +307,15 @@ class SocialWriter:
             teasers = [Teaser(r.title, r.url) for r in article.related]
         related = []
         for teaser in teasers:
-            if not teaser.url or not teaser.title.strip():
+            teaser_url = _web_link(teaser.url, base=article.url)
+            t_title = plain_text(teaser.title)
+            if not teaser_url or not t_title:
                 continue
-            t_url = linkable(add_utm(teaser.url, source=platform.name, medium="social", campaign=social.utm_campaign))
-            t_title = " ".join(teaser.title.split())
+            t_url = linkable(add_utm(teaser_url, source=platform.name, medium="social", campaign=social.utm_campaign))
             if len(t_title) > MAX_TEASER_TITLE:
                 t_title = fit_text(t_title, lambda s: len(s) <= MAX_TEASER_TITLE)[0]  # type: ignore[index]
             related.append(RelatedRef(t_title, short_link_text(t_url) if platform.shortens_links else t_url, t_url))
-        points = [unicodedata.normalize("NFC", " ".join(p.split())) for p in summary.key_points if p.strip()]
+        points = [unicodedata.normalize("NFC", t) for t in map(plain_text, summary.key_points) if t]
         return _Parts(hook, link, tags, related, title, article.site, points)
 
     # ---- one post
