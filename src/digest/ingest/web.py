@@ -178,6 +178,59 @@ def _short_text(el: Any, limit: int = 80) -> str | None:
     return text if text and len(text) <= limit else None
 
 
+# First words of every "More from ..." / "Read more: ..." opening (see scraped_text's patterns).
+_OPENING_WORDS = frozenset(
+    {
+        *[
+            "more",
+            "related",
+            "recommended",
+            "suggested",
+            "you",
+            "also",
+            "read",
+            "editor",
+            "editors",
+            "editor's",
+            "what",
+            "further",
+            "see",
+        ],
+        *[
+            "mehr",
+            "lesen",
+            "weitere",
+            "à",
+            "lire",
+            "sur",
+            "plus",
+            "leer",
+            "lee",
+            "más",
+            "noticias",
+            "leggi",
+            "articoli",
+            "leia",
+            "veja",
+            "mais",
+        ],
+        *["lees", "meer", "gerelateerde"],
+    }
+)
+_WORD = re.compile(r"[^\W\d_][\w']*")
+
+
+def _first_word(el: Any) -> str:
+    """The first word of an element's text, lower-cased ("" if none)."""
+    for piece in el.itertext():
+        m = _WORD.search(piece)
+        if m:
+            return m.group(0).lower()
+        if piece.strip():
+            return ""
+    return ""
+
+
 def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> list[Related]:
     """Stories the page links under a "More from ..." / "Related" heading, with their URLs,
     and inline "Read more: <a>headline</a>" paragraphs: the DOM shows which words are links."""
@@ -196,6 +249,8 @@ def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> li
         found.append(Related(title=title, url=link or None))
 
     for el in tree.iter(*_HEADING_TAGS):
+        if _first_word(el) not in _OPENING_WORDS:  # cheap: most elements stop here
+            continue
         text = _short_text(el)
         if text is None:
             continue
