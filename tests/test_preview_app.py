@@ -168,11 +168,17 @@ def test_edits_to_templates_and_config_show_on_reload(tmp_path: Path, page_facto
     (templates / "social").mkdir()
     x_template = templates / "social" / "x.txt.j2"
     x_template.write_text((bundled.parent.parent / "social" / "x.txt.j2").read_text(encoding="utf-8"), encoding="utf-8")
+    (templates / "email").mkdir()
+    footer = templates / "email" / "_footer.mjml.j2"
+    footer.write_text(
+        (bundled.parent.parent / "email" / "_footer.mjml.j2").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     config = write_config(tmp_path, tmp_path / "articles", f'[email]\ntemplates_dir = "{templates.as_posix()}"\n')
     with preview_server(config) as server:
         page = page_factory()
         page.goto(server.url)
         assert page.locator("h1").inner_text().startswith("Preview Test Digest")
+        assert "Footer edited" not in frame_text(page, "frame-desktop")
         assert page.locator("#override-marker").count() == 0
         assert not page.input_value("#post-1-x textarea").startswith("EDITED")
         page_template.write_text(
@@ -198,6 +204,15 @@ def test_edits_to_templates_and_config_show_on_reload(tmp_path: Path, page_facto
         config.write_text(good, encoding="utf-8")
         page.reload()
         assert page.locator("#stories article").count() == 6
+        # the email's own templates too, with the config unchanged since an earlier load
+        footer.write_text(
+            footer.read_text(encoding="utf-8").replace(
+                '<p style="margin:0">', '<p style="margin:0">Footer edited. ', 1
+            ),
+            encoding="utf-8",
+        )
+        page.reload()
+        assert "Footer edited" in frame_text(page, "frame-desktop")
 
 
 def _request(url: str, method: str = "GET", body: str | None = None, headers: dict[str, str] | None = None):

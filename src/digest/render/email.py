@@ -12,8 +12,10 @@ always has every story in full.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html as html_lib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -230,13 +232,29 @@ class Renderer:
     bundled_text: bool = False  # no text template overridden: ``text_layout`` builds the text part
 
 
-@functools.lru_cache(maxsize=8)
 def renderer(settings: Settings) -> Renderer:
-    """Cached per settings: templates compile (and are checked) once per process.
+    """Templates compile (and are checked) once per settings and per state of the template files.
 
-    A template edited while a long-running process (the scheduler) is up is picked up on restart.
+    The key includes each email template's name, mtime and size (a few stat calls), so an edited
+    template shows on the next render in a long-running process: the preview server's reload,
+    the scheduler's next fire.
     """
     dirs = tuple(template_dirs(settings))
+    return _renderer(settings, dirs, _fingerprint(dirs))
+
+
+def _fingerprint(dirs: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    found = []
+    for folder in dirs:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder / "email"):
+                st = entry.stat()
+                found.append((entry.path, st.st_mtime_ns, st.st_size))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=8)
+def _renderer(settings: Settings, dirs: tuple[Path, ...], _files: tuple[tuple[str, int, int], ...]) -> Renderer:
     env = make_environment(settings, autoescape=_autoescape, filters={"wrap": plaintext.wrap})
     env.auto_reload = False  # no stat() per include per story
     env.globals["rule"] = plaintext.rule
@@ -305,31 +323,33 @@ def check_html(html: str, template: str) -> None:
         raise TemplateError(f"{template}: the email would contain {m.group(0)!r}: scripts are not allowed")
 
 
-def render_mjml(settings: Settings, view: DigestView) -> str:
+def render_mjml(settings: Settings, view: DigestView, prepared: Renderer | None = None) -> str:
     """Jinja -> MJML source (no MJML compile)."""
     with template_errors():
         return (
-            environment(settings)
-            .get_template(HTML_TEMPLATE)
+            (prepared or renderer(settings))
+            .env.get_template(HTML_TEMPLATE)
             .render(digest=view, stories=view.stories, more_stories=view.more_stories)
         )
 
 
-def mjml_to_html(source: str, settings: Settings) -> str:
+def mjml_to_html(source: str, settings: Settings, prepared: Renderer | None = None) -> str:
+    loader = (prepared or renderer(settings)).include_loader
     try:
-        return mjml2html(source, disable_comments=True, include_loader=renderer(settings).include_loader)
+        return mjml2html(source, disable_comments=True, include_loader=loader)
     except ValueError as exc:  # MRML reports every problem as a bare ValueError
         raise TemplateError(f"{HTML_TEMPLATE}: MJML error: {exc}") from None
 
 
-def render_html(view: DigestView, settings: Settings) -> str:
-    html = mjml_to_html(render_mjml(settings, view), settings)
+def render_html(view: DigestView, settings: Settings, prepared: Renderer | None = None) -> str:
+    prepared = prepared or renderer(settings)
+    html = mjml_to_html(render_mjml(settings, view, prepared), settings, prepared)
     check_html(html, HTML_TEMPLATE)
     return html
 
 
-def render_text(view: DigestView, settings: Settings) -> str:
-    prepared = renderer(settings)
+def render_text(view: DigestView, settings: Settings, prepared: Renderer | None = None) -> str:
+    prepared = prepared or renderer(settings)
     if prepared.bundled_text:
         return text_layout.render_text(view)  # tidy as enforce_width would leave it
     with template_errors():
@@ -341,9 +361,10 @@ def render_text(view: DigestView, settings: Settings) -> str:
 
 def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
     """Render the digest once, with the unsubscribe and greeting markers in place."""
+    prepared = renderer(settings)  # one look at the template files per render
     view = build_view(digest, settings)
-    html, shown, warnings = fit_html(view, lambda v: render_html(v, settings), settings.email.max_html_bytes)
-    text = render_text(view, settings)  # the text part is never shortened: it has every story
+    html, shown, warnings = fit_html(view, lambda v: render_html(v, settings, prepared), settings.email.max_html_bytes)
+    text = render_text(view, settings, prepared)  # the text part is never shortened: it has every story
     return RenderedEmail(subject=view.subject, html=html, text=text, preheader=view.preheader, warnings=list(warnings))
 
 
