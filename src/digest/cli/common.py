@@ -37,8 +37,8 @@ def emit_json(data: Any) -> None:
 
 
 def emit_jsonl(item: Any) -> None:
-    sys.stdout.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
+    """One line of a JSON-lines stream (the same encoding as ``emit_json``)."""
+    emit_json(item)
 
 
 def one_line(message: str) -> str:
