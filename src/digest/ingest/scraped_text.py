@@ -426,7 +426,8 @@ def _parse_related(units: list[_Unit], limit: int = 12) -> tuple[list[Related], 
     like labels; the best layout wins. Position values that repeat (or are one or two
     words everywhere) are the section labels.
     """
-    items = [u for u in units if not u.text.strip().isdigit()]
+    positions = [i for i, u in enumerate(units) if not u.text.strip().isdigit()]  # bare counters skipped
+    items = [units[i] for i in positions]
     best: tuple[int, int, int, int, int] | None = None  # (groups, -k, offset, k, t)
     for k in (1, 2, 3, 4):
         for offset in range(0, min(k, 2)):
@@ -460,7 +461,8 @@ def _parse_related(units: list[_Unit], limit: int = 12) -> tuple[list[Related], 
         section = group[section_pos].text if section_pos is not None else None
         related.append(Related(title=head.text, url=head.url, section=section))
     used_items = offset + n_groups * k
-    used = units.index(items[used_items - 1]) + 1 if used_items else 0
+    # by position: equal units (a section label that repeats) must not match an earlier copy
+    used = positions[used_items - 1] + 1 if used_items else 0
     return related, used
 
 
