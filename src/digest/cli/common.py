@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -56,3 +60,28 @@ def report_error(ctx: click.Context, exc: BaseException, unexpected: bool = Fals
         msg = one_line(str(exc))
     click.echo(f"error: {msg}", err=True)
     ctx.exit(1)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM or Ctrl-C: finish the message in flight, keep the rest owed; a second one aborts."""
+    cancel = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        click.echo(
+            f"{signal.Signals(signum).name}: finishing the message in flight, then stopping (again to abort)",
+            err=True,
+        )
+
+    if threading.current_thread() is not threading.main_thread():  # e.g. called from a test thread
+        yield cancel
+        return
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield cancel
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from digest.cli.common import AppContext, emit_json, pass_app
+from digest.cli.common import AppContext, emit_json, pass_app, stop_on_signals
 from digest.errors import ConfigError
 
 F = Callable[..., Any]
@@ -147,7 +147,8 @@ def run_once(app: AppContext, name: str, jobs_dir: str | None, at: str | None, a
             raise click.BadParameter(f'"{at}" is not an ISO 8601 time', param_hint="--at") from None
         if fire_time.tzinfo is None:
             fire_time = fire_time.replace(tzinfo=ZoneInfo(job.timezone))
-    outcome = run_job(job, settings, fire_time=fire_time)
+    with stop_on_signals() as stop:  # SIGTERM/Ctrl-C: finish the message in flight, keep the rest owed
+        outcome = run_job(job, settings, fire_time=fire_time, stop=stop)
     if as_json:
         emit_json(outcome.to_dict())
     if not outcome.ok:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
 
-from digest.cli.common import AppContext, emit_json, pass_app
+from digest.cli.common import AppContext, emit_json, pass_app, stop_on_signals
 
 
 @contextmanager
@@ -41,31 +38,6 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """SIGTERM or Ctrl-C: finish the message in flight, keep the rest owed; a second one aborts."""
-    cancel = threading.Event()
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-        click.echo(
-            f"{signal.Signals(signum).name}: finishing the message in flight, then stopping (again to abort)",
-            err=True,
-        )
-
-    if threading.current_thread() is not threading.main_thread():  # e.g. called from a test thread
-        yield cancel
-        return
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield cancel
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @click.command()
@@ -118,7 +90,7 @@ def send(
             abort=True,
             err=True,
         )
-    with _progress_bar(not dry_run) as progress, _stop_on_signals() as cancel:
+    with _progress_bar(not dry_run) as progress, stop_on_signals() as cancel:
         report = send_digest(
             settings,
             edition=edition,
