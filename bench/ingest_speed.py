@@ -5,6 +5,8 @@ served by a local HTTP server in a separate process, with ETags. In the same run
 
   baseline   trafilatura.extract() alone on the same 200 HTML documents (no network, no archive)
   ingest #1  ingest_sources() into an empty archive: fetch (guarded), extract with metadata, dedupe, store
+             (default settings: pages are extracted in worker processes, one per core, once a run has some)
+  in-process the same with [ingest] extract_processes = 1 (everything in one process), for reference
   ingest #2  the same again: nothing new (conditional GET, 304, known-URL short-circuit)
   cli #1/#2  the same through `digest ingest --json` in a subprocess (includes interpreter start-up)
 
@@ -15,9 +17,11 @@ Run: PYTHONPATH=src python bench/ingest_speed.py [--pages 200] [--skip-cli]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
 import subprocess
@@ -99,11 +103,12 @@ def serve(pages: list[bytes], port_queue: multiprocessing.Queue) -> None:  # typ
     httpd.serve_forever()
 
 
-def write_config(folder: Path, base: str, n: int) -> Path:
+def write_config(folder: Path, base: str, n: int, name: str = "digest.toml", processes: int = 0) -> Path:
     lines = ["[fetch]", "allow_private_addresses = true   # the benchmark serves from 127.0.0.1", "timeout = 15.0", ""]
+    lines += ["[ingest]", f"extract_processes = {processes}", ""]
     for i in range(n):
         lines += ["[[sources]]", 'type = "url"', f'url = "{base}/page/{i}.html"', ""]
-    cfg = folder / "digest.toml"
+    cfg = folder / name
     cfg.write_text("\n".join(lines), encoding="utf-8")
     return cfg
 
@@ -120,6 +125,7 @@ def main() -> None:
     n = args.pages
 
     from digest.config import load_settings
+    from digest.ingest.extract_pool import usable_cores
     from digest.ingest.to_archive import ingest_sources
 
     pages = make_pages(n)
@@ -131,14 +137,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             tmpdir = Path(tmp)
             cfg = write_config(tmpdir, base, n)
+            single_cfg = write_config(tmpdir, base, n, "single.toml", processes=1)
 
             def baseline(**options: bool) -> tuple[int, float]:
                 t0 = time.perf_counter()
                 done = sum(1 for html in pages if trafilatura.extract(html, **options))
                 return done, time.perf_counter() - t0
 
-            def ingest_fresh(name: str) -> tuple[Any, float, Any]:
-                settings = load_settings(cfg, env={"DIGEST_DATA_DIR": str(tmpdir / name)})
+            def ingest_fresh(name: str, config: Path = cfg) -> tuple[Any, float, Any]:
+                settings = load_settings(config, env={"DIGEST_DATA_DIR": str(tmpdir / name)})
+                # Every run starts its worker processes from nothing, as a fresh `digest ingest`
+                # does: stop the fork server an earlier run left behind (a stdlib test hook).
+                with contextlib.suppress(AttributeError):
+                    multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]
                 t0 = time.perf_counter()
                 report = ingest_sources(settings)
                 return report, time.perf_counter() - t0, settings
@@ -149,6 +160,7 @@ def main() -> None:
             _, base_after = baseline()
             first_b_report, first_b, settings = ingest_fresh("lib-b")
             _, meta_s = baseline(with_metadata=True)
+            _, single_s, _ = ingest_fresh("lib-single", single_cfg)
             # The machine is shared and noisy: each side is the faster of two runs (baseline before
             # and after ingest #1; ingest #1 twice into a fresh archive), so noise favours neither.
             base_s = min(base_before, base_after)
@@ -168,6 +180,7 @@ def main() -> None:
                 f"(best of {first_a:.2f} s, {first_b:.2f} s; fresh archive each) "
                 f"new={first.new} known={first.known} failed={first.failed}"
             )
+            print(f"in-process extract_processes = 1            {rate(n, single_s)}  (one process, for reference)")
             print(
                 f"ingest #2 nothing new                   {rate(n, second_s)}  "
                 f"new={second.new} known={second.known} failed={second.failed}"
@@ -179,6 +192,10 @@ def main() -> None:
                 f"(target >= 0.80: {'OK' if ratio1 >= 0.8 else 'MISSED'})"
             )
             print(f"ratio     ingest #1 / extract-with-metadata throughput = {meta_s / first_s:.2f}")
+            print(
+                f"ratio     in-process / baseline throughput = {base_s / single_s:.2f}; "
+                f"ingest #1 / in-process = {single_s / first_s:.2f}x (cores used: {usable_cores()})"
+            )
             print(
                 f"ratio     ingest #1 time / ingest #2 time = {speedup:.1f}x "
                 f"(target >= 10x: {'OK' if speedup >= 10 else 'MISSED'})"

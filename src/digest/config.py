@@ -166,6 +166,7 @@ class SummarySettings:
 @dataclass(frozen=True)
 class IngestSettings:
     max_file_bytes: int = setting(5_000_000, integer(1_000))
+    extract_processes: int = setting(0, integer(0, 64))  # 0: one per core once a run has pages; 1: none
 
 
 @dataclass(frozen=True)

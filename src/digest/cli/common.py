@@ -63,6 +63,24 @@ def report_error(ctx: click.Context, exc: BaseException, unexpected: bool = Fals
 
 
 @contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops the command as Ctrl-C does: work unwinds, what is done is kept, worker
+    processes are ended (the default action would kill this process and leave them behind)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
 def stop_on_signals() -> Iterator[threading.Event]:
     """SIGTERM or Ctrl-C: finish the message in flight, keep the rest owed; a second one aborts."""
     cancel = threading.Event()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from digest.cli.common import AppContext, emit_json, pass_app
+from digest.cli.common import AppContext, emit_json, interrupt_on_sigterm, pass_app
 from digest.models import Article
 
 if TYPE_CHECKING:
@@ -96,7 +96,8 @@ def ingest(app: AppContext, as_json: bool) -> None:
         def step(entry: SourceReport) -> None:
             bar.update(task, advance=1, description=f"ingesting {entry.source[:40]}")
 
-        report = ingest_sources(settings, progress=step)
+        with interrupt_on_sigterm():
+            report = ingest_sources(settings, progress=step)
 
     if as_json:
         emit_json(report.to_dict())

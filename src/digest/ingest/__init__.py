@@ -94,9 +94,11 @@ def collect(
     remote_sources = any(s.type != "path" if isinstance(s, SourceSettings) else is_url(s) for s in specs)
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=workers) as pool:
         if remote_sources:  # one pooled, guarded HTTP client for every feed and page in this collect
+            from digest.ingest.extract_pool import parallel_extraction
             from digest.ingest.fetch import shared_fetcher
 
             stack.enter_context(shared_fetcher(settings.fetch))
+            stack.enter_context(parallel_extraction(settings.ingest.extract_processes))
         for spec, outcome in zip(specs, pool.map(one, specs), strict=True):
             if isinstance(outcome, SourceFailure):
                 result.failures.append(outcome)

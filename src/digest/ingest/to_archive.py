@@ -17,6 +17,7 @@ from digest.archive import Archive, FeedState, Stored
 from digest.config import Settings, SourceSettings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import describe, read_source
+from digest.ingest.extract_pool import parallel_extraction
 from digest.ingest.fetch import Fetcher
 from digest.ingest.remote import fetch_feed, fetch_page
 from digest.models import Article
@@ -154,6 +155,7 @@ def ingest_sources(
     try:
         with (
             Fetcher(settings.fetch) as fetcher,
+            parallel_extraction(settings.ingest.extract_processes),
             ThreadPoolExecutor(max_workers=max(1, min(settings.fetch.concurrency, len(specs)))) as pool,
         ):
             states = arch.feed_states([s.url for s in specs if s.type != "path" and s.url])
@@ -162,19 +164,24 @@ def ingest_sources(
                 for i, spec in enumerate(specs)
             }
             finished: list[tuple[SourceReport, Future[_Outcome], FeedState | None]] = []
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    i = pending.pop(fut)
-                    finished.append((report.sources[i], fut, states.get(specs[i].url or "")))
-                # Writes go in batches: every SQLite call hands the GIL to the extracting
-                # threads, so one transaction per page costs the main thread dearly.
-                if len(finished) >= WRITE_BATCH or not pending:
-                    _record_batch(finished, arch)
-                    if progress:
-                        for entry, _, _ in finished:
-                            progress(entry)
-                    finished = []
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = pending.pop(fut)
+                        finished.append((report.sources[i], fut, states.get(specs[i].url or "")))
+                    # Writes go in batches: every SQLite call hands the GIL to the extracting
+                    # threads, so one transaction per page costs the main thread dearly.
+                    if len(finished) >= WRITE_BATCH or not pending:
+                        _record_batch(finished, arch)
+                        if progress:
+                            for entry, _, _ in finished:
+                                progress(entry)
+                        finished = []
+            except BaseException:  # Ctrl-C / SIGTERM: start no more sources, keep what is done
+                pool.shutdown(wait=False, cancel_futures=True)
+                _record_batch(finished, arch)
+                raise
     finally:
         if owned:
             arch.close()
