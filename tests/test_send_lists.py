@@ -6,6 +6,7 @@ A real aiosmtpd server, real SQLite files, the real `digest` command where a use
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -13,6 +14,7 @@ import hmac
 import json
 import shutil
 import sqlite3
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +24,11 @@ from sqlalchemy import func, select
 from tests.support.delivery import ROOT, UNSUBSCRIBE_KEY, check_message, cli, configure
 from tests.support.scheduler import write_job
 
+from digest import send as send_module
 from digest import sendlog, subscribers
 from digest.deliver.unsubscribe import UnsubscribeSigner
 from digest.errors import InputError
+from digest.render.email import RenderedEmail
 from digest.schedule.jobs import load_job_file
 from digest.schedule.runner import run_job
 from digest.send import send_digest
@@ -235,3 +239,108 @@ def test_an_old_database_gets_the_list_column(monkeypatch: pytest.MonkeyPatch, t
     engine.dispose()
     open_engine(settings).dispose()  # opening again is a no-op
     assert send_digest(settings).sent == 1
+
+
+def _story(folder: Path, name: str, title: str, sentences: list[str]) -> None:
+    data = {"title": title, "url": f"https://news.example.com/{name}", "text": " ".join(sentences)}
+    (folder / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_two_lists_sending_a_new_edition_at_once_share_one_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two scheduled jobs (one per list) fire together on an edition nobody has built yet. Their
+    lists have seen different stories, so their own builds differ; the edition is one frozen
+    rendering all the same, and neither run may fail on the shared row."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    cfg = tmp_path / "digest.toml"
+    cfg.write_text(f'[[sources]]\ntype = "path"\npath = "{articles}"\n', encoding="utf-8")
+    outbox = tmp_path / "outbox"
+    configure(monkeypatch, f"outbox://{outbox}", DIGEST_CONFIG=str(cfg))
+    from digest.config import load_settings
+
+    settings = load_settings(cfg)
+    _add(settings, ["ann@example.org"])
+    _add(settings, ["vic@example.org"], "vip")
+    _story(articles, "bridge", "Bridge reopens", [
+        "The old river bridge reopened to traffic on Monday after two years of repairs.",
+        "Engineers replaced the steel deck and strengthened the piers against floods.",
+        "Local shops said they expected more customers from across the river.",
+    ])  # fmt: skip
+    assert send_digest(settings, edition="e1", only_new=True).sent == 1  # the default list saw it
+    _story(articles, "library", "Library expands", [
+        "The city library opened a new wing for children and teenagers this week.",
+        "The expansion adds study rooms, a maker space and three thousand new books.",
+        "Librarians said visits had doubled since the pandemic ended.",
+    ])  # fmt: skip
+
+    # The worst interleaving, made certain: both runs build before either stores its rendering
+    # (where builds are serialized, the first one waits out the timeout and goes on alone).
+    built = threading.Barrier(2)
+    rendering = send_module._rendering
+
+    def rendering_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+        edition = rendering(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            built.wait(timeout=3)
+        return edition
+
+    monkeypatch.setattr(send_module, "_rendering", rendering_then_wait)
+    reports: dict[str, object] = {}
+
+    def send(list_name: str) -> None:
+        try:
+            reports[list_name] = send_digest(settings, edition="e2", only_new=True, list_name=list_name)
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            reports[list_name] = exc
+
+    threads = [threading.Thread(target=send, args=(name,)) for name in ("default", "vip")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert all(not isinstance(r, Exception) for r in reports.values()), reports
+    assert [(r.sent, r.failed) for r in reports.values()] == [(1, 0), (1, 0)]  # type: ignore[attr-defined]
+    assert reports["default"].digest_id == reports["vip"].digest_id  # type: ignore[attr-defined]
+
+    engine = open_engine(settings)
+    frozen = sendlog.find_digest(engine, "e2")[1]  # type: ignore[index]
+    engine.dispose()
+    assert frozen is not None
+    sent = sorted((outbox / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)[1:]  # e2's two messages
+    assert len(sent) == 2
+    for path in sent:  # each is the frozen edition, personalized for its reader
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        url = str(msg["List-Unsubscribe"]).split("<")[1].split(">")[0]
+        html = msg.get_body(("html",)).get_content()
+        assert html.replace("\r\n", "\n").strip() == frozen.personalize(url, None)[0].replace("\r\n", "\n").strip()
+
+
+def test_an_edition_frozen_by_another_machine_meanwhile_stands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared database, no shared lock folder: the other run's insert commits while ours waits
+    to insert. Ours must not fail; the first rendering stands and is what we get back."""
+    settings = configure(monkeypatch, f"outbox://{tmp_path / 'outbox'}")
+    ours = RenderedEmail(subject="S", html="<p>ours</p>", text="ours")
+    other = open_engine(settings)
+    mine = open_engine(settings)
+    conn = other.connect()
+    trans = conn.begin()
+    conn.execute(
+        digests.insert().values(
+            edition="e9", title="T", created_at=datetime.now(UTC), subject="S", html="<p>theirs</p>", text="theirs"
+        )
+    )
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(sendlog.save_digest(mine, "e9", "T", ours)))
+    worker.start()
+    worker.join(0.5)
+    assert worker.is_alive()  # waiting on the other run's write
+    trans.commit()
+    conn.close()
+    worker.join(30)
+    found = sendlog.find_digest(mine, "e9")
+    assert found is not None and result == [found[0]]
+    assert found[1] is not None and found[1].html == "<p>theirs</p>"
+    other.dispose()
+    mine.dispose()

@@ -243,6 +243,22 @@ class _Run:
             self.list_name,
         )
 
+    def freeze(self, built: _Edition) -> tuple[int, RenderedEmail]:
+        """Store the edition's rendering (once) and link its stories; returns what was stored."""
+        name = self.report.edition
+        digest_id = sendlog.save_digest(self.engine, name, built.title, built.rendered)
+        if built.frozen:
+            return digest_id, built.rendered
+        found = sendlog.find_digest(self.engine, name)
+        stored = found[1] if found else None
+        if stored is not None and stored.html != built.rendered.html:
+            return digest_id, stored  # its stories were linked by the run that froze it
+        if built.article_ids:
+            from digest.archive import Archive
+
+            Archive(self.engine, self.settings).link_digest(digest_id, built.article_ids)
+        return digest_id, built.rendered
+
     def test_copies(self, to: list[str]) -> SendReport:
         report = self.report
         addresses = [normalize_email(a) for a in to]
@@ -265,34 +281,33 @@ class _Run:
 
     def edition(self, retry_failed: bool) -> SendReport:
         engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
-        try:
-            built = self.build()
-        except NothingNew as exc:
-            report.skipped_empty = True
-            report.warnings.append(str(exc))
-            log.info("%s: skipped", exc)
-            return report
-        digest_id, rendered, title = built.digest_id, built.rendered, built.title
-        # Built before anything is stored: a bad header in the config stops the run here.
-        factory = MessageFactory(self.settings, rendered, signer_for(self.settings), list_name=lst)
-        if report.dry_run:
-            report.digest_id = digest_id
-            if digest_id is not None:
-                done = sendlog.counts(engine, digest_id, lst)
-                report.skipped = done.sent + (0 if retry_failed else done.failed)
-            for _message in _messages(
-                engine, factory, digest_id or -1, report, retry_failed=retry_failed, record=False, list_name=lst
-            ):
-                report.would_send += 1
-            return report
+        with sendlog.build_lock(self.settings, name):  # lists starting this edition at once: one build
+            try:
+                built = self.build()
+            except NothingNew as exc:
+                report.skipped_empty = True
+                report.warnings.append(str(exc))
+                log.info("%s: skipped", exc)
+                return report
+            digest_id, rendered = built.digest_id, built.rendered
+            # Built before anything is stored: a bad header in the config stops the run here.
+            factory = MessageFactory(self.settings, rendered, signer_for(self.settings), list_name=lst)
+            if report.dry_run:
+                report.digest_id = digest_id
+                if digest_id is not None:
+                    done = sendlog.counts(engine, digest_id, lst)
+                    report.skipped = done.sent + (0 if retry_failed else done.failed)
+                for _message in _messages(
+                    engine, factory, digest_id or -1, report, retry_failed=retry_failed, record=False, list_name=lst
+                ):
+                    report.would_send += 1
+                return report
 
-        if digest_id is None and count_active(engine, lst) == 0:
-            return report  # nobody to send to: do not freeze the edition yet
-        digest_id = sendlog.save_digest(engine, name, title, rendered)
-        if not built.frozen and built.article_ids:
-            from digest.archive import Archive
-
-            Archive(engine, self.settings).link_digest(digest_id, built.article_ids)
+            if digest_id is None and count_active(engine, lst) == 0:
+                return report  # nobody to send to: do not freeze the edition yet
+            digest_id, stored = self.freeze(built)
+            if stored is not rendered:  # a run elsewhere froze it first: send theirs
+                factory = MessageFactory(self.settings, stored, signer_for(self.settings), list_name=lst)
         report.digest_id = digest_id
         sendlog.enqueue(engine, digest_id, lst)
         before = sendlog.counts(engine, digest_id, lst)

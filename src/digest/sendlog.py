@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, bindparam, exists, func, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
 from digest.deliver.base import OutgoingMessage, SendResult
@@ -94,16 +95,22 @@ def find_digest(engine: Engine, edition: str) -> tuple[int, RenderedEmail | None
 
 
 def save_digest(engine: Engine, edition: str, title: str, rendered: RenderedEmail) -> int:
-    """Freeze an edition's rendering: every later run of this edition sends exactly this."""
-    with engine.begin() as conn:
-        row = conn.execute(select(digests.c.id, digests.c.html).where(digests.c.edition == edition)).first()
-        values = {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
-        if row is None:
-            result = conn.execute(insert(digests).values(edition=edition, title=title, created_at=_now(), **values))
-            return int(result.inserted_primary_key[0])
-        if row.html is None:
-            conn.execute(update(digests).where(digests.c.id == row.id).values(**values))
-        return int(row.id)
+    """Freeze an edition's rendering: every later run of this edition sends exactly this.
+
+    If another run froze it first, theirs stands (``find_digest`` returns it)."""
+    values = {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(select(digests.c.id, digests.c.html).where(digests.c.edition == edition)).first()
+            if row is None:
+                result = conn.execute(insert(digests).values(edition=edition, title=title, created_at=_now(), **values))
+                return int(result.inserted_primary_key[0])
+            if row.html is None:
+                conn.execute(update(digests).where(digests.c.id == row.id).values(**values))
+            return int(row.id)
+    except IntegrityError:  # a run on another machine (shared database) inserted it just now
+        with engine.connect() as conn:
+            return int(conn.execute(select(digests.c.id).where(digests.c.edition == edition)).scalar_one())
 
 
 def mark_complete(engine: Engine, digest_id: int) -> None:
@@ -114,6 +121,13 @@ def mark_complete(engine: Engine, digest_id: int) -> None:
         )
 
 
+def _lock_file(settings: Settings, name: str) -> int:
+    """An open descriptor on the data folder's lock file for ``name`` (made safe as a file name)."""
+    folder = Path(settings.data_dir) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return os.open(folder / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+
 @contextlib.contextmanager
 def edition_lock(settings: Settings, edition: str, list_name: str = DEFAULT_LIST) -> Iterator[None]:
     """One `digest send` per edition and list at a time (two would mail the same pending people).
@@ -121,17 +135,26 @@ def edition_lock(settings: Settings, edition: str, list_name: str = DEFAULT_LIST
     An OS file lock: released by the kernel when the holder dies, so kill -9 leaves no
     stale lock behind.
     """
-    folder = Path(settings.data_dir) / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
     key = edition if list_name == DEFAULT_LIST else f"{edition}@list-{list_name}"
-    path = folder / f"send-{re.sub(r'[^A-Za-z0-9._-]+', '_', key)}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _lock_file(settings, f"send-{key}")
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             to = "" if list_name == DEFAULT_LIST else f" to list {list_name}"
             raise DeliveryError(f"edition {edition}: another `digest send` is sending it{to} right now") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def build_lock(settings: Settings, edition: str) -> Iterator[None]:
+    """Runs for different lists that start one edition at once build and freeze it one at a
+    time: the second finds the first's rendering and sends that (one edition, one rendering)."""
+    fd = _lock_file(settings, f"build-{edition}")
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits: building takes seconds, and the wait is the point
         yield
     finally:
         os.close(fd)
