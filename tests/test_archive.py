@@ -168,6 +168,22 @@ def test_related_candidates_above_threshold_only(tmp_path: Path) -> None:
         ]
 
 
+def test_related_to_each_answers_every_story_from_one_pass(tmp_path: Path) -> None:
+    with Archive(settings(tmp_path)) as a:
+        ids = {}
+        for key, body in STORIES.items():
+            title, _, rest = body.partition(". ")
+            ids[key] = a.store([art(title, rest, f"https://x.example/{key}")])[0].id
+        stories = a.articles([ids["flood1"], ids["flood2"], ids["bakery"]])
+        each = a.related_to_each(
+            [s.article for s in stories], days=30, min_similarity=0.15, ids=[s.id for s in stories]
+        )
+        one_by_one = [a.related_candidates(s.id, days=30, min_similarity=0.15) for s in stories]
+    assert [[c.article_id for c in found] for found in each] == [[ids["flood2"]], [ids["flood1"]], []]
+    assert [[c.article_id for c in found] for found in one_by_one] == [[ids["flood2"]], [ids["flood1"]], []]
+    assert a.related_to_each([]) == []
+
+
 def test_archive_accepts_an_engine(tmp_path: Path) -> None:
     engine = open_engine(url=f"sqlite:///{tmp_path / 'x.sqlite3'}")
     a = Archive(engine)

@@ -22,6 +22,7 @@ from digest.errors import DigestError
 from digest.ingest.feeds import content_hash
 from digest.links import canonical_url
 from digest.models import Article, Related, Teaser
+from digest.similarity import cosine_rows
 from digest.store import articles, digest_articles, digests, feed_state, open_engine, sends, subscribers
 
 # Texts shorter than this (teasers, empty entries) are hashed with their title, so two
@@ -29,6 +30,8 @@ from digest.store import articles, digest_articles, digests, feed_state, open_en
 SHORT_TEXT = 200
 # Related-story search looks at most at this many recent articles.
 MAX_RELATED_POOL = 5000
+# How much of each article's text the related-story search compares.
+RELATED_TEXT_CHARS = 6000
 
 
 class ArchiveError(DigestError):
@@ -363,8 +366,6 @@ class Archive:
     ) -> list[RelatedCandidate]:
         """Archived stories from the last ``days`` most similar to ``article`` (TF-IDF cosine),
         best first, only those at or above ``min_similarity``; never the article itself."""
-        days = self.settings.archive.related_days if days is None else days
-        threshold = self.settings.archive.min_similarity if min_similarity is None else min_similarity
         self_id: int | None = None
         if isinstance(article, int):
             self_id = article
@@ -372,8 +373,23 @@ class Archive:
             if found is None:
                 raise ArchiveError(f"no archived article with id {article}")
             article = found
-        canonical = canonical_url(article.url) if article.url else None
-        digest = article_hash(article)
+        return self.related_to_each([article], days, min_similarity, limit, [self_id])[0]
+
+    def related_to_each(
+        self,
+        items: Sequence[Article],
+        days: int | None = None,
+        min_similarity: float | None = None,
+        limit: int = 3,
+        ids: Sequence[int | None] | None = None,
+    ) -> list[list[RelatedCandidate]]:
+        """``related_candidates`` for many articles at once (a digest's stories): the recent
+        archive is read and TF-IDF fitted once, not once per story. ``ids`` are the articles'
+        own archive ids where known, so they are never their own match."""
+        days = self.settings.archive.related_days if days is None else days
+        threshold = self.settings.archive.min_similarity if min_similarity is None else min_similarity
+        if not items:
+            return []
         query = select(
             articles.c.id,
             articles.c.title,
@@ -382,26 +398,35 @@ class Archive:
             articles.c.published,
             articles.c.canonical_url,
             articles.c.content_hash,
-            func.substr(articles.c.text, 1, 6000).label("text"),
+            func.substr(articles.c.text, 1, RELATED_TEXT_CHARS).label("text"),
         ).where(articles.c.first_seen >= _now() - timedelta(days=days))
         query = query.order_by(articles.c.first_seen.desc()).limit(MAX_RELATED_POOL)
         with self.engine.connect() as conn:
-            rows = [
-                r
-                for r in conn.execute(query)
-                if r.id != self_id and r.content_hash != digest and (canonical is None or r.canonical_url != canonical)
-            ]
+            rows = list(conn.execute(query))
         if not rows:
-            return []
-        query_text = f"{article.title}\n{article.text[:6000]}"
-        scores = similarity(query_text, [f"{r.title}\n{r.text}" for r in rows], article.language)
-        ranked = sorted(zip(scores, range(len(rows)), strict=True), key=lambda p: (-p[0], p[1]))
-        out: list[RelatedCandidate] = []
-        for score, i in ranked:
-            if score < threshold or len(out) >= limit:
-                break
-            r = rows[i]
-            out.append(RelatedCandidate(int(r.id), r.title, r.url, float(score), r.site, _utc(r.published)))
+            return [[] for _ in items]
+        english = all(a.language in (None, "en") for a in items)
+        docs = [f"{a.title}\n{a.text[:RELATED_TEXT_CHARS]}" for a in items]
+        scores = cosine_rows([*docs, *(f"{r.title}\n{r.text}" for r in rows)], len(items), english)
+        out: list[list[RelatedCandidate]] = []
+        for q, article in enumerate(items):
+            self_id = ids[q] if ids is not None else None
+            canonical = canonical_url(article.url) if article.url else None
+            digest = article_hash(article)
+            ranked = [] if scores is None else sorted(enumerate(scores[q, len(items) :]), key=lambda p: (-p[1], p[0]))
+            mine: list[RelatedCandidate] = []
+            for i, score in ranked:
+                if score < threshold or len(mine) >= limit:
+                    break
+                r = rows[i]
+                if (
+                    r.id == self_id
+                    or r.content_hash == digest
+                    or (canonical is not None and r.canonical_url == canonical)
+                ):
+                    continue  # the article itself
+                mine.append(RelatedCandidate(int(r.id), r.title, r.url, float(score), r.site, _utc(r.published)))
+            out.append(mine)
         return out
 
 
@@ -415,17 +440,3 @@ def _insert_links(conn: Any, digest_id: int, article_ids: Sequence[int]) -> None
             links.append({"digest_id": digest_id, "article_id": aid, "position": pos})
     if links:
         conn.execute(insert(digest_articles), links)
-
-
-def similarity(query: str, documents: Sequence[str], language: str | None = None) -> list[float]:
-    """TF-IDF cosine of ``query`` against each document (fitted on the documents plus the query)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import linear_kernel
-
-    stop = "english" if language in (None, "en") else None
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words=stop, strip_accents="unicode", min_df=1)
-    try:
-        matrix = vectorizer.fit_transform([query, *documents])
-    except ValueError:  # nothing but stop words
-        return [0.0] * len(documents)
-    return [float(x) for x in linear_kernel(matrix[0:1], matrix[1:]).ravel()]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from digest.archive import Archive
+from digest.archive import Archive, RelatedCandidate
 from digest.config import Settings
 from digest.ingest import SourceFailure, Spec, collect, describe
 from digest.links import canonical_url
@@ -173,12 +173,15 @@ def _archive_candidates(
 ) -> list[TeaserCandidate]:
     """Similar stories from the archive's last ``related_days`` (not this digest's own)."""
     own = set(story_ids)
-    found: dict[int, TeaserCandidate] = {}
-    for story in stories:
-        for cand in archive.related_candidates(story.article, limit=settings.email.max_teasers):
-            if cand.article_id in own or cand.article_id in found:
-                continue
-            stored = archive.get(cand.article_id)
-            text = stored.text if stored else ""
-            found[cand.article_id] = TeaserCandidate(title=cand.title, url=cand.url, text=text, origin="archive")
-    return list(found.values())
+    ids: list[int | None] = list(story_ids) if len(story_ids) == len(stories) else [None] * len(stories)
+    per_story = archive.related_to_each([s.article for s in stories], limit=settings.email.max_teasers, ids=ids)
+    chosen: dict[int, RelatedCandidate] = {}
+    for found in per_story:
+        for cand in found:
+            if cand.article_id not in own:
+                chosen.setdefault(cand.article_id, cand)
+    texts = {a.id: a.article.text for a in archive.articles(list(chosen))}
+    return [
+        TeaserCandidate(title=c.title, url=c.url, text=texts.get(c.article_id, ""), origin="archive")
+        for c in chosen.values()
+    ]

@@ -28,6 +28,7 @@ from digest.config import Settings
 from digest.links import canonical_url
 from digest.models import Article, Story, Teaser
 from digest.render.sanitize import plain_text, safe_url
+from digest.similarity import cosine_rows
 
 _DOC_CHARS = 6000  # enough text to characterise a story; keeps TF-IDF fast on long pages
 
@@ -70,17 +71,7 @@ def similarity_matrix(stories: Sequence[Story], candidates: Sequence[TeaserCandi
     """Cosine similarities: rows are stories, columns are stories then candidates (or None)."""
     docs = [_story_document(s) for s in stories]
     docs += [plain_text(f"{c.title} {c.title} {c.text[:_DOC_CHARS]}") for c in candidates]
-    if len(stories) == 0 or len(docs) < 2:
-        return None
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import linear_kernel
-
-    vectorizer = TfidfVectorizer(sublinear_tf=True, strip_accents="unicode", stop_words="english", min_df=1)
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # every document empty or stop words only
-        return None
-    return linear_kernel(matrix[: len(stories)], matrix)  # rows are L2-normalised: dot = cosine
+    return cosine_rows(docs, len(stories))
 
 
 class _Seen:
