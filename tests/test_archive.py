@@ -144,12 +144,18 @@ STORIES = {
 }
 
 
+def store_stories(a: Archive) -> dict[str, int]:
+    """STORIES archived; their ids by key."""
+    ids = {}
+    for key, body in STORIES.items():
+        title, _, rest = body.partition(". ")
+        ids[key] = a.store([art(title, rest, f"https://x.example/{key}")])[0].id
+    return ids
+
+
 def test_related_candidates_above_threshold_only(tmp_path: Path) -> None:
     with Archive(settings(tmp_path)) as a:
-        ids = {}
-        for key, body in STORIES.items():
-            title, _, rest = body.partition(". ")
-            ids[key] = a.store([art(title, rest, f"https://x.example/{key}")])[0].id
+        ids = store_stories(a)
         found = a.related_candidates(ids["flood1"], days=30, min_similarity=0.15, limit=3)
         assert [c.article_id for c in found] == [ids["flood2"]]
         assert found[0].score >= 0.15 and found[0].teaser().origin == "archive"
@@ -170,10 +176,7 @@ def test_related_candidates_above_threshold_only(tmp_path: Path) -> None:
 
 def test_related_to_each_answers_every_story_from_one_pass(tmp_path: Path) -> None:
     with Archive(settings(tmp_path)) as a:
-        ids = {}
-        for key, body in STORIES.items():
-            title, _, rest = body.partition(". ")
-            ids[key] = a.store([art(title, rest, f"https://x.example/{key}")])[0].id
+        ids = store_stories(a)
         stories = a.articles([ids["flood1"], ids["flood2"], ids["bakery"]])
         each = a.related_to_each(
             [s.article for s in stories], days=30, min_similarity=0.15, ids=[s.id for s in stories]
