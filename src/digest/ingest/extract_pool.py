@@ -159,7 +159,11 @@ class PageExtractor:
                 warming.result()
             log.debug("page extraction on %d worker processes (%s)", self.processes, ctx.get_start_method())
         except Exception as exc:  # noqa: BLE001 - in-process extraction still works
-            log.warning("page extraction stays in one process: worker processes did not start (%s)", exc)
+            log.warning(
+                "page extraction stays in one process: worker processes did not start (%s); "
+                "[ingest] extract_processes = 1 silences this",
+                exc,
+            )
             return
         with self._lock:
             if self._closed:
