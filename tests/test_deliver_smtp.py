@@ -226,3 +226,20 @@ def test_parallel_connections(monkeypatch: pytest.MonkeyPatch, faulty: tuple[int
     check_all(raws(handler), emails)
     assert len({peer[1] for peer in handler.peers}) >= 3  # really several connections
     assert {s for s, *_ in _log(settings).values()} == {"sent"}
+
+
+@pytest.mark.parametrize(("data_timeout", "attempts"), [(None, 1), ("0.6", 2)])
+def test_a_server_slow_to_accept_the_message_is_waited_for_not_mailed_twice(
+    monkeypatch: pytest.MonkeyPatch, faulty: tuple[int, FaultyHandler], data_timeout: str | None, attempts: int
+) -> None:
+    """Giving up on the reply to the message's last byte is how a retry mails someone twice:
+    that wait is data_timeout (600 s by default, as MTAs), not the per-command timeout."""
+    port, handler = faulty
+    handler.data_script = ["ok", "slow:1.5"]  # the second message takes 1.5 s to be accepted
+    extra = f"&data_timeout={data_timeout}" if data_timeout else ""
+    settings = configure(monkeypatch, f"smtp://127.0.0.1:{port}?tls=none&timeout=0.5{extra}")
+    emails = seed(settings, 3)
+    report = send_digest(settings)
+    assert (report.sent, report.failed) == (3, 0)
+    check_all(raws(handler), emails)
+    assert max(a for _s, a, _c, _r in _log(settings).values()) == attempts

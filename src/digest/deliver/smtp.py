@@ -5,7 +5,9 @@ and ``smtps://[user@]host[:port]`` (implicit TLS, 465). The password only ever c
 ``DIGEST_SMTP_PASSWORD`` (a password inside the URL is refused: the URL lives in config files
 and logs). Options: ``connections=N`` parallel connections (each reused for many messages),
 ``rate=M`` messages per second at most (all connections together), ``timeout=S`` seconds per
-network operation, ``cafile=PATH`` extra CA bundle to trust (a private CA, or a test CA).
+network operation, ``data_timeout=S`` seconds to wait for the server to accept a message once
+all of it is sent (default 600, as MTAs do), ``cafile=PATH`` extra CA bundle to trust (a
+private CA, or a test CA).
 
 Failures are sorted by what they mean for the message. A 4xx reply, a dropped connection or
 a timeout is transient: the message is tried again after an exponential backoff (a fresh
@@ -44,6 +46,8 @@ _DONE = object()
 _UNSET = object()
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _MAX_BACKOFF = 60.0
+# Seconds to wait for the reply to the end of a message (see SMTPBackend.data_timeout).
+DATA_DONE_TIMEOUT = 600.0
 
 
 class _Transient(Exception):
@@ -172,7 +176,7 @@ class SMTPBackend(BaseBackend):
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)
         shown = self.display_url
-        self.check_options(("tls", "connections", "rate", "timeout", "cafile", "helo"))
+        self.check_options(("tls", "connections", "rate", "timeout", "data_timeout", "cafile", "helo"))
         self.implicit_tls = self.parts.scheme.lower() == "smtps"
         if self.parts.password:
             raise ConfigError(
@@ -204,6 +208,10 @@ class SMTPBackend(BaseBackend):
         self.connections = self.option_int("connections", 1, 1, 64)
         self.rate = self.option_float("rate", None, 0.001, 1_000_000)
         self.timeout = self.option_float("timeout", settings.delivery.timeout, 0.1, 600) or 30.0
+        # The reply to the message's last byte: the server may be delivering or scanning it, and
+        # giving up here is the one place a retry can mail someone twice (RFC 5321 4.5.3.2.6
+        # and Postfix's smtp_data_done_timeout both say 10 minutes).
+        self.data_timeout = max(self.timeout, self.option_float("data_timeout", DATA_DONE_TIMEOUT, 0.1, 3600) or 0)
         self.cafile = self.options.get("cafile") or settings.delivery.ca_file
         if self.cafile:
             self.cafile = str(settings.resolve(self.cafile))
@@ -277,7 +285,13 @@ class SMTPBackend(BaseBackend):
             raise _classify(code, resp, "DATA")
         smtp.send(wire)
         meanwhile.fill()
-        code, resp = smtp.getreply()
+        if smtp.sock is not None:
+            smtp.sock.settimeout(self.data_timeout)
+        try:
+            code, resp = smtp.getreply()
+        finally:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.timeout)
         if code != 250:
             self._reset(smtp)
             raise _classify(code, resp, "DATA")
