@@ -17,7 +17,7 @@ from tests.support.delivery import UNSUBSCRIBE_KEY, check_all, check_message, cl
 from digest.deliver.memory import MemoryBackend
 from digest.deliver.message import HeaderInjectionError, MessageFactory
 from digest.deliver.unsubscribe import UnsubscribeSigner, load_key, signer_for
-from digest.errors import InputError
+from digest.errors import ConfigError, InputError
 from digest.render.email import GREETING_MARKER, UNSUBSCRIBE_MARKER, RenderedEmail
 from digest.send import send_digest
 from digest.store import open_engine, sends, subscribers
@@ -198,3 +198,22 @@ def test_mjml_style_long_lines_reuse_encoded_pieces(monkeypatch: pytest.MonkeyPa
     assert msg.get_body(("html",)).get_content().replace("\r\n", "\n") == want_html
     assert all(len(line) <= 76 for line in out.data.split(b"\r\n\r\n", 1)[1].split(b"\r\n"))
     assert factory._html._pieces and len(html) > 30_000  # the long line was cut into shared pieces
+
+
+def test_list_unsubscribe_stays_within_the_line_limit_for_the_longest_address_and_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RFC 5322 2.1.1: no line over 998 octets, whatever the address, list and URL template."""
+    from digest.deliver.message import _MAX_URL
+
+    url = "https://example.com/u?t={token}&" + "x" * (_MAX_URL - 32)
+    assert len(url) == _MAX_URL
+    cfg = configure(monkeypatch, "memory://", DIGEST_DELIVERY__UNSUBSCRIBE_URL=url)
+    rendered = RenderedEmail(subject="S", html="<p>x</p>", text="x")
+    address = "a" * 64 + "@" + ".".join(["b" * 63, "b" * 63, "b" * 58]) + ".cd"  # 254 characters, the most SMTP allows
+    assert len(address) == 254
+    data = MessageFactory(cfg, rendered, signer_for(cfg), list_name="l" * 64).build(address).data
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    longer = configure(monkeypatch, "memory://", DIGEST_DELIVERY__UNSUBSCRIBE_URL=url + "x")
+    with pytest.raises(ConfigError, match=f"at most {_MAX_URL} characters"):
+        MessageFactory(longer, rendered, signer_for(longer))
