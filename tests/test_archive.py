@@ -185,6 +185,11 @@ def test_related_to_each_answers_every_story_from_one_pass(tmp_path: Path) -> No
     assert [[c.article_id for c in found] for found in each] == [[ids["flood2"]], [ids["flood1"]], []]
     assert [[c.article_id for c in found] for found in one_by_one] == [[ids["flood2"]], [ids["flood1"]], []]
     assert a.related_to_each([]) == []
+    with Archive(settings(tmp_path)) as a:  # the digest's own stories are never suggested
+        flood1 = stories[0]
+        assert a.related_to_each([flood1.article], min_similarity=0.15, ids=[flood1.id], exclude={ids["flood2"]}) == [
+            []
+        ]
 
 
 def test_archive_accepts_an_engine(tmp_path: Path) -> None:

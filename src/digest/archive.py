@@ -9,7 +9,7 @@ anti-join (articles with no link to a sent digest), never a scan in Python.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -382,10 +382,12 @@ class Archive:
         min_similarity: float | None = None,
         limit: int = 3,
         ids: Sequence[int | None] | None = None,
+        exclude: Collection[int] = (),
     ) -> list[list[RelatedCandidate]]:
         """``related_candidates`` for many articles at once (a digest's stories): the recent
         archive is read and TF-IDF fitted once, not once per story. ``ids`` are the articles'
-        own archive ids where known, so they are never their own match."""
+        own archive ids where known, so they are never their own match; ``exclude`` are ids
+        never to suggest (the digest's own stories), so they do not use up ``limit``."""
         days = self.settings.archive.related_days if days is None else days
         threshold = self.settings.archive.min_similarity if min_similarity is None else min_similarity
         if not items:
@@ -421,10 +423,11 @@ class Archive:
                 r = rows[i]
                 if (
                     r.id == self_id
+                    or r.id in exclude
                     or r.content_hash == digest
                     or (canonical is not None and r.canonical_url == canonical)
                 ):
-                    continue  # the article itself
+                    continue  # the article itself, or one never to suggest
                 mine.append(RelatedCandidate(int(r.id), r.title, r.url, float(score), r.site, _utc(r.published)))
             out.append(mine)
         return out

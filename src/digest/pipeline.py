@@ -174,12 +174,13 @@ def _archive_candidates(
     """Similar stories from the archive's last ``related_days`` (not this digest's own)."""
     own = set(story_ids)
     ids: list[int | None] = list(story_ids) if len(story_ids) == len(stories) else [None] * len(stories)
-    per_story = archive.related_to_each([s.article for s in stories], limit=settings.email.max_teasers, ids=ids)
+    per_story = archive.related_to_each(
+        [s.article for s in stories], limit=settings.email.max_teasers, ids=ids, exclude=own
+    )
     chosen: dict[int, RelatedCandidate] = {}
     for found in per_story:
         for cand in found:
-            if cand.article_id not in own:
-                chosen.setdefault(cand.article_id, cand)
+            chosen.setdefault(cand.article_id, cand)
     texts = {a.id: a.article.text for a in archive.articles(list(chosen))}
     return [
         TeaserCandidate(title=c.title, url=c.url, text=texts.get(c.article_id, ""), origin="archive")

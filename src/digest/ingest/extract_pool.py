@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # run extracts in-process only (starting workers costs about one interpreter start-up).
 START_AFTER = 4
 
+# Seconds the workers may take to start before the run gives up on them.
+START_TIMEOUT = 60.0
+
 # How often a worker checks that the process it works for still exists.
 PARENT_CHECK_SECONDS = 1.0
 
@@ -146,6 +149,7 @@ class PageExtractor:
             self._starter.start()
 
     def _start(self) -> None:
+        pool = None
         try:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
@@ -156,13 +160,15 @@ class PageExtractor:
                 max_workers=self.processes, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
             )
             for warming in [pool.submit(_warm) for _ in range(self.processes)]:  # one worker spawned per task
-                warming.result()
+                warming.result(timeout=START_TIMEOUT)
             log.debug("page extraction on %d worker processes (%s)", self.processes, ctx.get_start_method())
         except Exception as exc:  # noqa: BLE001 - in-process extraction still works
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
             log.warning(
                 "page extraction stays in one process: worker processes did not start (%s); "
                 "[ingest] extract_processes = 1 silences this",
-                exc,
+                str(exc) or type(exc).__name__,
             )
             return
         with self._lock:
