@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from digest.config import Settings
 from digest.errors import DigestError, InputError
@@ -61,6 +62,25 @@ def article_from_response(resp: Response) -> Article:
     return extract_page(_html_of(resp), resp.url, resp.final_url)
 
 
+_Fetched = TypeVar("_Fetched", PageFetch, FeedFetch)
+
+
+def _checked(
+    result: _Fetched, resp: Response, etag: str | None, last_modified: str | None, previous_hash: str | None
+) -> _Fetched:
+    """``result`` with the validators to remember, and ``not_modified`` set if the content is
+    unchanged: a 304 (keeping the validators we sent where the server repeats none), or a body
+    with the same hash as last time (for servers that send no validators)."""
+    if resp.not_modified:
+        result.not_modified = True
+        result.etag, result.last_modified = resp.etag or etag, resp.last_modified or last_modified
+        return result
+    result.etag, result.last_modified = resp.etag, resp.last_modified
+    result.body_hash = body_hash(resp.content)
+    result.not_modified = bool(previous_hash) and previous_hash == result.body_hash
+    return result
+
+
 # ---------------------------------------------------------------- pages
 
 
@@ -76,15 +96,9 @@ def fetch_page(
     """Fetch and extract one page; unchanged (304 or same bytes as before) returns no article."""
     with fetcher_for(settings.fetch, fetcher) as f:
         resp = f.get(url, accept=HTML_TYPES, etag=etag, last_modified=last_modified)
-    if resp.not_modified:
-        kept = (resp.etag or etag, resp.last_modified or last_modified)
-        return PageFetch(url, not_modified=True, etag=kept[0], last_modified=kept[1])
-    digest_ = body_hash(resp.content)
-    result = PageFetch(url, etag=resp.etag, last_modified=resp.last_modified, body_hash=digest_)
-    if previous_hash and previous_hash == digest_:
-        result.not_modified = True
-        return result
-    result.article = article_from_response(resp)
+    result = _checked(PageFetch(url), resp, etag, last_modified, previous_hash)
+    if not result.not_modified:
+        result.article = article_from_response(resp)
     return result
 
 
@@ -112,13 +126,8 @@ def fetch_feed(
     """Fetch a feed (conditionally) and turn its newest ``max_items`` entries into Articles."""
     with fetcher_for(settings.fetch, fetcher) as f:
         resp = f.get(url, accept=FEED_TYPES | HTML_TYPES, etag=etag, last_modified=last_modified)
-        if resp.not_modified:
-            kept = (resp.etag or etag, resp.last_modified or last_modified)
-            return FeedFetch(url, not_modified=True, etag=kept[0], last_modified=kept[1])
-        digest_ = body_hash(resp.content)
-        result = FeedFetch(url, etag=resp.etag, last_modified=resp.last_modified, body_hash=digest_)
-        if previous_hash and previous_hash == digest_:
-            result.not_modified = True
+        result = _checked(FeedFetch(url), resp, etag, last_modified, previous_hash)
+        if result.not_modified:
             return result
         if resp.content_type in HTML_TYPES and not looks_like_feed(resp.content):
             raise InputError(f'{url}: a web page, not a feed (use type = "url" for pages)')
