@@ -169,7 +169,10 @@ def test_sigterm_ends_ingest_and_its_workers_and_keeps_what_is_done(web: Fixture
         deadline = time.monotonic() + 60
         while len(processes_marked(marker)) < 3 and time.monotonic() < deadline:  # the run + 2 workers
             time.sleep(0.05)
-        assert len(processes_marked(marker)) >= 3, "worker processes never started"
+        if len(processes_marked(marker)) < 3:
+            proc.kill()
+            out, err = proc.communicate(timeout=30)
+            pytest.fail(f"worker processes never started (exit {proc.returncode}): {out[-500:]} {err[-2000:]}")
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from digest.ingest.web import extract_article
 from digest.models import Article
@@ -79,8 +79,22 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _warm() -> None:
+def _warm() -> int:
     extract_article(_WARM_PAGE, source="warm-up", url=None)
+    time.sleep(0.05)  # stay busy a moment, so the next warm-up task goes to another worker
+    return os.getpid()
+
+
+def _warm_every_worker(pool: ProcessPoolExecutor, processes: int) -> None:
+    """Return once every worker has run its initializer and a warm-up page: until then a worker
+    could still die of a Ctrl-C meant for the parent, or make the first real page wait."""
+    deadline = time.monotonic() + START_TIMEOUT
+    seen: set[int] = set()
+    while len(seen) < processes:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"{len(seen)} of {processes} workers ready after {START_TIMEOUT:g} s")
+        seen |= {f.result(timeout=left) for f in [pool.submit(_warm) for _ in range(processes)]}
 
 
 class PageExtractor:
@@ -117,11 +131,15 @@ class PageExtractor:
         pool = self._pool if self._ready.is_set() else None
         future = None
         if pool is not None:
-            with suppress(RuntimeError):  # the pool shut down under us: extract here
+            try:
                 future = pool.submit(extract_article, html, source, url)
+            except BrokenProcessPool:  # a worker died and the pool knows it already
+                self._broken()
+            except RuntimeError:  # the pool was shut down under us: extract here
+                pass
         if future is not None:
             try:
-                article = future.result()
+                article = future.result()  # the page's own errors come through as they are
             except (BrokenProcessPool, CancelledError):  # a worker died (killed, out of memory)
                 self._broken()  # the rest of the run extracts in-process
             else:
@@ -159,8 +177,7 @@ class PageExtractor:
             pool = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
             )
-            for warming in [pool.submit(_warm) for _ in range(self.processes)]:  # one worker spawned per task
-                warming.result(timeout=START_TIMEOUT)
+            _warm_every_worker(pool, self.processes)
             log.debug("page extraction on %d worker processes (%s)", self.processes, ctx.get_start_method())
         except Exception as exc:  # noqa: BLE001 - in-process extraction still works
             if pool is not None:
