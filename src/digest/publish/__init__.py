@@ -1,0 +1,1 @@
+"""Publishing social posts to Mastodon, Bluesky and X, exactly once."""

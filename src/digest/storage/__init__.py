@@ -1,0 +1,1 @@
+"""Storage: the schema, the engine and migrations, and the article archive."""

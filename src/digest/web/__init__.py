@@ -1,0 +1,1 @@
+"""`digest serve`: the reader-facing web service."""
