@@ -1,4 +1,4 @@
-"""How much site chrome does our scraped-text cleaner remove? (issue 2)
+"""How much site chrome does our scraped-text cleaner remove?
 
 For every page in an article-extraction-benchmark style folder (``*.html`` plus
 ``ground-truth.json`` mapping ``key -> {url, articleBody}``), the page is turned into

@@ -75,7 +75,7 @@ def serve(pages: list[bytes], port_queue: multiprocessing.Queue) -> None:  # typ
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             m = re.fullmatch(r"/page/(\d+)\.html", self.path)
             if not m or int(m.group(1)) >= len(pages):
                 self.send_response(404)

@@ -79,8 +79,8 @@ def main() -> None:
     )
 
     from digest.config import load_settings
-    from digest.preview import preview_digest
-    from digest.preview_app import make_server
+    from digest.preview.files import preview_digest
+    from digest.preview.server import make_server
 
     settings = load_settings(config)
     server = make_server(settings, host="127.0.0.1", port=0)

@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from digest.archive import Archive
 from digest.config import load_settings
 from digest.models import Article
+from digest.storage.archive import Archive
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

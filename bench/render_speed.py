@@ -6,7 +6,7 @@ mjml-python, size guard, text part) and, in the same run on the same machine, ti
 
     PYTHONPATH=src python bench/render_speed.py [--stories 20] [--rounds 300]
 
-Targets (issue 3): at most 3x bare mjml2html, and at most 15 ms in all.
+Targets: at most 3x bare mjml2html, and at most 15 ms in all.
 """
 
 from __future__ import annotations

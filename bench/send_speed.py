@@ -62,8 +62,8 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def child_seed(n: int) -> None:
-    from digest.store import open_engine
-    from digest.subscribers import import_csv
+    from digest.mailing.subscribers import import_csv
+    from digest.storage.engine import open_engine
 
     settings = _settings()
     csv_path = Path(settings.data_dir) / "subscribers.csv"
@@ -77,7 +77,7 @@ def child_seed(n: int) -> None:
 
 
 def child_send() -> None:
-    from digest.send import send_digest
+    from digest.mailing.send import send_digest
 
     settings = _settings()
     marks: dict[str, float] = {}
@@ -104,9 +104,9 @@ def child_send() -> None:
 
 
 def child_ceiling(n: int, port: int) -> None:
-    from digest.deliver.message import MessageFactory
-    from digest.deliver.unsubscribe import signer_for
-    from digest.pipeline import build_digest
+    from digest.compose.build import build_digest
+    from digest.mailing.message import MessageFactory
+    from digest.mailing.tokens import signer_for
     from digest.render.email import render_email
 
     settings = _settings()

@@ -1,4 +1,4 @@
-"""How much do social posts cost next to summarizing the same articles? (issue 4 target: <= 20%)
+"""How much do social posts cost next to summarizing the same articles? (target: <= 20%)
 
 Over the CNN/DailyMail dev set: time digest.summarize.summarize on every article, then the
 posts for all five platforms (single posts, then with --thread), and plain sumy LexRank on the

@@ -23,13 +23,13 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from rouge_score import rouge_scorer  # noqa: E402
+from rouge_score import rouge_scorer
 
-from digest.config import SummarySettings  # noqa: E402
-from digest.summarize import analyze  # noqa: E402
-from digest.summarize.language import get_language  # noqa: E402
-from digest.summarize.rank import make_document, make_summarizer  # noqa: E402
-from digest.summarize.sentences import SentenceTokenizer  # noqa: E402
+from digest.config import SummarySettings
+from digest.summarize import analyze
+from digest.summarize.language import get_language
+from digest.summarize.rank import make_document, make_summarizer
+from digest.summarize.sentences import SentenceTokenizer
 
 PLAIN = ["lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl"]
 NAMES = {"lexrank": "LexRank", "textrank": "TextRank", "lsa": "LSA", "luhn": "Luhn", "sumbasic": "SumBasic", "kl": "KL"}

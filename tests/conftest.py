@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # so tests can import tests.support.*
-
-from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path  # noqa: E402
-from tests.support.smtp import RecordingHandler, start_smtp  # noqa: E402
-
-SHARED = ROOT.parent / "shared"
-DATA = ROOT / "tests" / "data"
+from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path
+from tests.support.smtp import RecordingHandler, start_smtp
 
 
 @pytest.fixture(autouse=True)

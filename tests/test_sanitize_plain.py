@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.render.sanitize import plain_text
+from digest.sanitize import plain_text
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 from digest.errors import ConfigError
 from digest.resources import default_config_path
+from digest.version import __version__
 
 Validator = Callable[[Any], Any]
 
@@ -186,7 +187,7 @@ class FetchSettings:
     max_bytes: int = setting(5_000_000, integer(1_000))
     max_redirects: int = setting(5, integer(0, 30))
     concurrency: int = setting(8, integer(1, 64))
-    user_agent: str = setting("digest/0.1 (+https://github.com/digest-news/digest)", text)
+    user_agent: str = setting(f"digest/{__version__} (+https://github.com/digest-news/digest)", text)
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,7 @@ def display_path(path: Path) -> str:
 # ---------------------------------------------------------------- loading
 
 
-def _build_section(cls: type, raw: Mapping[str, Any], where: str, label: str) -> Any:
+def build_section(cls: type, raw: Mapping[str, Any], where: str, label: str) -> Any:
     known = {f.name: f for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
@@ -348,8 +349,9 @@ def load_settings(
     merged_env: dict[str, str] = {**file_env, **(os.environ if env is None else env)}
 
     explicit = path or merged_env.get("DIGEST_CONFIG")
+    config_path: Path | None
     if explicit:
-        config_path: Path | None = Path(explicit)
+        config_path = Path(explicit)
         if not config_path.is_file():
             raise ConfigError(f"{explicit}: config file not found")
     else:
@@ -383,7 +385,7 @@ def load_settings(
             raise ConfigError(f"{label}: [{key}]: unknown section (known sections: {known})")
         if not isinstance(value, dict):
             raise ConfigError(f"{label}: {key}: expected a [{key}] table")
-        sections[key] = _build_section(cls, value, f"[{key}]", label)
+        sections[key] = build_section(cls, value, f"[{key}]", label)
 
     raw_sources = raw.get("sources", [])
     if not isinstance(raw_sources, list):
@@ -392,7 +394,7 @@ def load_settings(
     for i, item in enumerate(raw_sources, start=1):
         if not isinstance(item, dict):
             raise ConfigError(f"{label}: [[sources]] #{i}: expected a table")
-        src = _build_section(SourceSettings, item, f"[[sources]] #{i}", label)
+        src = build_section(SourceSettings, item, f"[[sources]] #{i}", label)
         needed = "path" if src.type == "path" else "url"
         if getattr(src, needed) is None:
             raise ConfigError(f"{label}: [[sources]] #{i}: type {src.type} needs a {needed}")
@@ -400,7 +402,7 @@ def load_settings(
 
     data_dir = Path(merged_env.get("DIGEST_DATA_DIR") or ".digest").expanduser()
     password = merged_env.get("DIGEST_SMTP_PASSWORD")
-    key = merged_env.get("DIGEST_UNSUBSCRIBE_KEY")
+    signing_key = merged_env.get("DIGEST_UNSUBSCRIBE_KEY")
     return Settings(
         **sections,
         sources=tuple(sources),
@@ -408,7 +410,7 @@ def load_settings(
         base_dir=source_path.resolve().parent,
         data_dir=data_dir,
         smtp_password=Secret(password) if password else None,
-        unsubscribe_key=Secret(key) if key else None,
+        unsubscribe_key=Secret(signing_key) if signing_key else None,
     )
 
 

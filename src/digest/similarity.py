@@ -1,10 +1,17 @@
-"""TF-IDF cosine similarity: one fit for many comparisons (teasers within a digest, and
-related stories from the archive)."""
+"""Comparing texts: exactly (a hash of the words, for dedupe) and by meaning (TF-IDF cosine,
+one fit for many comparisons: teasers within a digest, related stories from the archive)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
+
+
+def content_hash(text: str) -> str:
+    """A hash of the words only, so whitespace or case changes do not make a new story."""
+    words = " ".join(text.lower().split())
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()
 
 
 def cosine_rows(documents: Sequence[str], rows: int, english: bool = True) -> Any | None:

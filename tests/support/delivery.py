@@ -17,16 +17,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import pytest
+from tests.support.paths import ROOT
 
 from digest.config import Settings, load_settings
-from digest.deliver.unsubscribe import UnsubscribeSigner
-from digest.store import open_engine
-from digest.subscribers import add
+from digest.mailing.subscribers import add
+from digest.mailing.tokens import UnsubscribeSigner
+from digest.storage.engine import open_engine
 
-ROOT = Path(__file__).resolve().parents[2]
 UNSUBSCRIBE_KEY = "test-unsubscribe-key-0123456789abcdef"
 PASSWORD = "s3cret-Pa55word-never-shown"
 

@@ -11,10 +11,10 @@ import json
 from datetime import date
 from pathlib import Path
 
+from digest.compose.teasers import attach_teasers
 from digest.config import Settings, load_settings
 from digest.ingest import read_file
 from digest.models import Article, Digest, Related, Story
-from digest.related import attach_teasers
 from digest.summarize import summarize
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -48,7 +48,7 @@ class FixtureServer:
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 route = server.routes.get(path)
                 conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))

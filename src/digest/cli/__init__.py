@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
-from digest import __version__
 from digest.cli.common import AppContext, report_error
 from digest.errors import DigestError
+from digest.version import __version__
 
 # command name -> "module:attribute"
 COMMANDS: dict[str, str] = {
@@ -54,7 +54,8 @@ class DigestGroup(click.Group):
             if exc.name == module_name:
                 return None
             raise
-        return getattr(module, attr)
+        command = getattr(module, attr)
+        return command if isinstance(command, click.Command) else None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import sys
 import webbrowser
-from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
 
 import click
 
 from digest.cli.common import AppContext, emit_json, pass_app
-from digest.preview import DEFAULT_OUT_DIR, PreviewResult, preview_digest
+from digest.cli.progress import progress_bar
+from digest.preview.files import DEFAULT_OUT_DIR, PreviewResult, preview_digest
 from digest.render.email import site_name
-
-
-def _progress_bar() -> tuple[Any, Any]:
-    """A rich progress bar on stderr when it is a terminal; (context, callback)."""
-    if not sys.stderr.isatty():
-        return nullcontext(), None
-    from rich.console import Console
-    from rich.progress import Progress
-
-    bar = Progress(console=Console(stderr=True), transient=True)
-    tasks: dict[str, Any] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(f"reading {stage}" if stage == "sources" else "summarizing", total=total)
-        bar.update(tasks[stage], completed=done, total=total)
-
-    return bar, update
 
 
 def print_summary(result: PreviewResult) -> None:
@@ -87,15 +68,22 @@ def preview(
     and every warning, and sends tests; --json then prints {"url", "host", "port"}.
     """
     if serve:
-        from digest.preview_app.cli import run_server
+        from digest.cli.preview_serve import run_server
 
         run_server(app.settings, sources, host, port, json_out=as_json, debug=app.debug, open_browser=open_browser)
         return
     if port is not None or host is not None:
         raise click.UsageError("--port and --host go with --serve")
     settings = app.settings
-    bar, update = _progress_bar()
-    with bar:
+    with progress_bar() as bar:
+        update = None
+        if bar is not None:
+            shown = bar
+
+            def update(stage: str, done: int, total: int) -> None:
+                label = "reading sources" if stage == "sources" else "summarizing"
+                shown.update(stage, done, total, description=label)
+
         result = preview_digest(settings, list(sources) or None, out_dir, progress=update)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -27,8 +27,7 @@ def jobs_option(f: F) -> F:
 
 
 def _load(app: AppContext, jobs_dir: str | None, include_disabled: bool = False):  # type: ignore[no-untyped-def]
-    from digest.schedule.jobs import load_jobs
-    from digest.schedule.service import resolve_jobs_dir
+    from digest.schedule.jobs import load_jobs, resolve_jobs_dir
 
     settings = app.settings
     folder = resolve_jobs_dir(jobs_dir, settings)

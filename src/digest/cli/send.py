@@ -3,41 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import click
 
 from digest.cli.common import AppContext, emit_json, pass_app, stop_on_signals
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    with Progress(
-        TextColumn("sending"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("send", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+from digest.cli.progress import progress_bar
 
 
 @click.command()
@@ -68,8 +38,8 @@ def send(
     Safe to run again: an edition already sent goes only to those it has not reached yet.
     """
     from digest.deliver.registry import backend_from_url
-    from digest.lists import check_list_name
-    from digest.send import send_digest
+    from digest.mailing.lists import check_list_name
+    from digest.mailing.send import send_digest
 
     list_name = check_list_name(list_name)
     settings = app.settings
@@ -78,8 +48,8 @@ def send(
         raise click.UsageError("--json needs stdout for itself: use console://?stream=stderr with --json")
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     if interactive and not (now or dry_run or to or as_json):
-        from digest.store import open_engine
-        from digest.subscribers import count_active
+        from digest.mailing.subscribers import count_active
+        from digest.storage.engine import open_engine
 
         engine = open_engine(settings)
         active = count_active(engine, list_name)
@@ -90,7 +60,8 @@ def send(
             abort=True,
             err=True,
         )
-    with _progress_bar(not dry_run) as progress, stop_on_signals() as cancel:
+    with progress_bar(not dry_run, eta=True) as bar, stop_on_signals() as cancel:
+        progress = (lambda done, total: bar.update("sending", done, total)) if bar else None
         report = send_digest(
             settings,
             edition=edition,

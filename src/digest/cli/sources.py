@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from digest.cli.common import AppContext, emit_json, interrupt_on_sigterm, pass_app
+from digest.cli.progress import progress_bar
 from digest.models import Article
 
 if TYPE_CHECKING:
@@ -75,26 +76,15 @@ def _failure(entry: SourceReport) -> str:
 @pass_app
 def ingest(app: AppContext, as_json: bool) -> None:
     """Fetch every configured source into the archive; report new, known and failed per source."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from digest.ingest.to_archive import ingest_sources
 
     settings = app.settings
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task("ingesting", total=len(settings.sources))
+    total = len(settings.sources)
+    with progress_bar() as bar:
 
         def step(entry: SourceReport) -> None:
-            bar.update(task, advance=1, description=f"ingesting {entry.source[:40]}")
+            if bar is not None:
+                bar.advance("ingest", total=total, description=f"ingesting {entry.source[:40]}")
 
         with interrupt_on_sigterm():
             report = ingest_sources(settings, progress=step)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+from click.decorators import FC
 
 from digest.cli.common import AppContext, emit_json, pass_app
 
 
 def _engine(app: AppContext):  # type: ignore[no-untyped-def]
-    from digest.store import open_engine
+    from digest.storage.engine import open_engine
 
     return open_engine(app.settings)
 
 
-def list_option(default: str | None = "default"):  # type: ignore[no-untyped-def]
+def list_option(default: str | None = "default") -> Callable[[FC], FC]:
     return click.option(
         "--list",
         "list_name",
@@ -40,7 +42,7 @@ def subscribers() -> None:
 @pass_app
 def add(app: AppContext, email: str, name: str | None, resubscribe: bool, list_name: str, as_json: bool) -> None:
     """Add one subscriber to a list (or update their name)."""
-    from digest import subscribers as subs
+    from digest.mailing import subscribers as subs
 
     result = subs.add(_engine(app), email, name, resubscribe=resubscribe, list_name=list_name)
     if as_json:
@@ -63,7 +65,7 @@ def add(app: AppContext, email: str, name: str | None, resubscribe: bool, list_n
 @pass_app
 def import_(app: AppContext, path: Path, list_name: str, as_json: bool) -> None:
     """Import subscribers into a list from a CSV file with an `email` column and an optional `name` column."""
-    from digest import subscribers as subs
+    from digest.mailing import subscribers as subs
 
     report = subs.import_csv(_engine(app), path, list_name=list_name)
     if as_json:
@@ -87,7 +89,7 @@ def import_(app: AppContext, path: Path, list_name: str, as_json: bool) -> None:
 @pass_app
 def list_(app: AppContext, active_only: bool, list_name: str, all_lists: bool, as_json: bool) -> None:
     """List a list's subscribers with their status."""
-    from digest import subscribers as subs
+    from digest.mailing import subscribers as subs
 
     rows = subs.iter_subscribers(_engine(app), active_only=active_only, list_name=None if all_lists else list_name)
     if as_json:
@@ -107,7 +109,7 @@ def list_(app: AppContext, active_only: bool, list_name: str, all_lists: bool, a
 @pass_app
 def lists(app: AppContext, as_json: bool) -> None:
     """Every subscriber list with its number of active and all subscribers."""
-    from digest import subscribers as subs
+    from digest.mailing import subscribers as subs
 
     found = subs.list_names(_engine(app))
     if as_json:
@@ -125,7 +127,7 @@ def lists(app: AppContext, as_json: bool) -> None:
 @pass_app
 def remove(app: AppContext, email: str, list_name: str, as_json: bool) -> None:
     """Forget an address on a list entirely, with its send history (`unsubscribe` stops mailing)."""
-    from digest import subscribers as subs
+    from digest.mailing import subscribers as subs
 
     gone = subs.remove(_engine(app), email, list_name)
     if as_json:
@@ -144,7 +146,7 @@ def unsubscribe(app: AppContext, email_or_token: str, list_name: str | None, as_
 
     An address leaves --list (default: default); a token leaves the list it was issued for.
     """
-    from digest import subscribers as subs
+    from digest.mailing import subscribers as subs
 
     sub, changed = subs.unsubscribe(_engine(app), app.settings, email_or_token, list_name)
     if as_json:

@@ -18,6 +18,7 @@ from typing import IO, Any
 import click
 
 from digest.cli.common import AppContext, emit_json, emit_jsonl, one_line, pass_app
+from digest.cli.progress import progress_bar
 from digest.config import Settings
 from digest.errors import DigestError, InputError
 from digest.ingest import is_url, read_source
@@ -28,7 +29,7 @@ from digest.summarize import summarize_text
 
 
 def summary_record(article: Article, summary: Summary) -> dict[str, Any]:
-    """The issue's JSON shape for one summarized article."""
+    """The documented JSON shape for one summarized article (docs/json.md)."""
     return {
         "title": article.title,
         "lede": summary.lede,
@@ -88,35 +89,25 @@ def read_url(spec: str, settings: Settings) -> list[Article]:
         raise
 
 
-def summarize_all(articles: list[Article], settings: Settings, points: int | None) -> tuple[list[dict], list[str]]:
+def summarize_all(
+    articles: list[Article], settings: Settings, points: int | None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Summaries in input order; one article that fails is reported, the others go on."""
     records: list[dict[str, Any]] = []
     errors: list[str] = []
-    show_progress = len(articles) > 3 and sys.stderr.isatty()
-    progress = None
-    if show_progress:
-        from rich.console import Console
-        from rich.progress import Progress
-
-        progress = Progress(console=Console(stderr=True), transient=True)
-        progress.start()
-        task = progress.add_task("summarizing", total=len(articles))
-    try:
+    with progress_bar(len(articles) > 3) as bar:
         for article in articles:
             try:
                 summary = summarize_article(article, settings.summary, points=points)
                 records.append(summary_record(article, summary))
             except DigestError as exc:
                 errors.append(f"{article.source}: {exc}")
-            except Exception as exc:  # noqa: BLE001 - one article must never sink the others
+            except Exception as exc:
                 if len(articles) == 1:
                     raise
                 errors.append(f"{article.source}: unexpected {type(exc).__name__}: {exc}")
-            if progress is not None:
-                progress.advance(task)
-    finally:
-        if progress is not None:
-            progress.stop()
+            if bar is not None:
+                bar.advance("summarize", total=len(articles), description="summarizing")
     return records, errors
 
 
@@ -204,15 +195,17 @@ def summarize(app: AppContext, sources: tuple[str, ...], points: int | None, as_
             raise click.UsageError("--jsonl reads one stream: stdin or a single file")
         spec = sources[0] if sources else "-"
         if spec == "-":
-            done, failed = run_jsonl(sys.stdin.buffer, settings, points)
+            done, bad_lines = run_jsonl(sys.stdin.buffer, settings, points)
         else:
             path = Path(spec)
             if not path.is_file():
                 raise InputError(f"{spec}: {'is a directory' if path.is_dir() else 'no such file'}")
             with path.open("rb") as fh:
-                done, failed = run_jsonl(fh, settings, points)
-        if failed:
-            click.echo(f"digest: {failed} of {done + failed} lines had errors (see their error objects)", err=True)
+                done, bad_lines = run_jsonl(fh, settings, points)
+        if bad_lines:
+            click.echo(
+                f"digest: {bad_lines} of {done + bad_lines} lines had errors (see their error objects)", err=True
+            )
         return
     if not sources:
         raise click.UsageError("give a SOURCE (a file, a glob, or - for stdin), or use --jsonl")
@@ -227,7 +220,7 @@ def summarize(app: AppContext, sources: tuple[str, ...], points: int | None, as_
     if as_json:
         emit_json(records[0] if single and len(records) == 1 else records)
     else:
-        out = click.get_text_stream("stdout")
+        out = sys.stdout
         for i, record in enumerate(records):
             if i:
                 out.write("\n" + "-" * 40 + "\n\n")

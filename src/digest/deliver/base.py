@@ -23,6 +23,13 @@ from digest.errors import ConfigError
 
 log = logging.getLogger("digest.deliver")
 
+_LINE_BREAKS = ("\r", "\n", "\x00")
+
+
+def has_line_break(value: str) -> bool:
+    """CR, LF or NUL: a value with one could smuggle extra headers or SMTP commands."""
+    return any(ch in value for ch in _LINE_BREAKS)
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:

@@ -21,11 +21,9 @@ the next run.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import re
 import smtplib
-import socket
 import ssl
 import threading
 import time
@@ -33,12 +31,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from queue import SimpleQueue
 from typing import Any
-from urllib.parse import unquote
 
 from digest.config import Settings
-from digest.deliver.addresses import has_line_break
-from digest.deliver.base import BaseBackend, Journal, NullJournal, OutgoingMessage, SendResult
-from digest.errors import ConfigError, DeliveryError
+from digest.deliver.base import BaseBackend, Journal, NullJournal, OutgoingMessage, SendResult, has_line_break
+from digest.deliver.smtp_options import SMTPOptions
+from digest.errors import DeliveryError
 
 log = logging.getLogger("digest.deliver.smtp")
 
@@ -46,8 +43,6 @@ _DONE = object()
 _UNSET = object()
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _MAX_BACKOFF = 60.0
-# Seconds to wait for the reply to the end of a message (see SMTPBackend.data_timeout).
-DATA_DONE_TIMEOUT = 600.0
 
 
 class _Transient(Exception):
@@ -73,15 +68,6 @@ class _Fatal(Exception):
 def _text(resp: bytes | str) -> str:
     value = resp.decode("utf-8", errors="replace") if isinstance(resp, bytes) else str(resp)
     return " ".join(value.split())
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _classify(code: int, resp: bytes | str, stage: str) -> Exception:
@@ -175,49 +161,8 @@ class SMTPBackend(BaseBackend):
 
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)
-        shown = self.display_url
-        self.check_options(("tls", "connections", "rate", "timeout", "data_timeout", "cafile", "helo"))
-        self.implicit_tls = self.parts.scheme.lower() == "smtps"
-        if self.parts.password:
-            raise ConfigError(
-                f"{shown}: a password in the backend URL would end up in config files and logs; "
-                "remove it and set DIGEST_SMTP_PASSWORD instead"
-            )
-        try:
-            port = self.parts.port
-        except ValueError:
-            raise ConfigError(f"{shown}: the port must be a number 1-65535") from None
-        host = self.parts.hostname
-        if not host:
-            raise ConfigError(f"{shown}: expected smtp://[user@]host[:port]")
-        tls = self.options.get("tls", "implicit" if self.implicit_tls else "starttls").lower()
-        allowed = ("implicit",) if self.implicit_tls else ("starttls", "none")
-        if tls not in allowed:
-            raise ConfigError(f"{shown}: ?tls= expects {' or '.join(allowed)}, got {tls!r}")
-        self.host = host
-        self.tls = tls
-        self.port = port or (465 if self.implicit_tls else 587 if tls == "starttls" else 25)
-        self.user = unquote(self.parts.username) if self.parts.username else None
+        self.opts = SMTPOptions.parse(self)
         self._password = settings.smtp_password
-        if self.user and not self._password:
-            raise ConfigError(f"{shown}: user {self.user!r} needs a password: set DIGEST_SMTP_PASSWORD")
-        if self.user and tls == "none" and not _is_loopback(host):
-            raise ConfigError(
-                f"{shown}: refusing to send the SMTP password unencrypted to {host}; use ?tls=starttls or smtps://"
-            )
-        self.connections = self.option_int("connections", 1, 1, 64)
-        self.rate = self.option_float("rate", None, 0.001, 1_000_000)
-        self.timeout = self.option_float("timeout", settings.delivery.timeout, 0.1, 600) or 30.0
-        # The reply to the message's last byte: the server may be delivering or scanning it, and
-        # giving up here is the one place a retry can mail someone twice (RFC 5321 4.5.3.2.6
-        # and Postfix's smtp_data_done_timeout both say 10 minutes).
-        self.data_timeout = max(self.timeout, self.option_float("data_timeout", DATA_DONE_TIMEOUT, 0.1, 3600) or 0)
-        self.cafile = self.options.get("cafile") or settings.delivery.ca_file
-        if self.cafile:
-            self.cafile = str(settings.resolve(self.cafile))
-        self.helo = self.options.get("helo") or socket.gethostname() or "localhost"
-        self.max_attempts = settings.delivery.max_attempts
-        self.backoff = settings.delivery.retry_backoff
         self._pace_lock = threading.Lock()
         self._next_slot = 0.0
         self._abort = threading.Event()
@@ -225,32 +170,33 @@ class SMTPBackend(BaseBackend):
     # -- connections --------------------------------------------------------
     def _tls_context(self) -> ssl.SSLContext:
         try:
-            return ssl.create_default_context(cafile=self.cafile)
+            return ssl.create_default_context(cafile=self.opts.cafile)
         except (OSError, ssl.SSLError) as exc:
-            raise _Fatal(f"cannot load the CA file {self.cafile}: {exc}") from None
+            raise _Fatal(f"cannot load the CA file {self.opts.cafile}: {exc}") from None
 
     def connect(self) -> smtplib.SMTP:
         """A connected, TLS-protected (unless tls=none) and logged-in session."""
         smtp: smtplib.SMTP
-        if self.implicit_tls:
+        o = self.opts
+        if o.implicit_tls:
             smtp = smtplib.SMTP_SSL(
-                self.host, self.port, local_hostname=self.helo, timeout=self.timeout, context=self._tls_context()
+                o.host, o.port, local_hostname=o.helo, timeout=o.timeout, context=self._tls_context()
             )
         else:
-            smtp = smtplib.SMTP(self.host, self.port, local_hostname=self.helo, timeout=self.timeout)
+            smtp = smtplib.SMTP(o.host, o.port, local_hostname=o.helo, timeout=o.timeout)
         try:
             smtp.ehlo()
-            if self.tls == "starttls":
+            if self.opts.tls == "starttls":
                 if not smtp.has_extn("starttls"):
                     raise _Fatal("the server does not offer STARTTLS; refusing to send in clear (?tls=none to allow)")
                 smtp.starttls(context=self._tls_context())
                 smtp.ehlo()
-            if self.user:
+            if self.opts.user:
                 try:
-                    smtp.login(self.user, str(self._password))
+                    smtp.login(self.opts.user, str(self._password))
                 except smtplib.SMTPAuthenticationError as exc:
                     raise _Fatal(
-                        f"login refused for user {self.user!r}: {exc.smtp_code} {_text(exc.smtp_error)}"
+                        f"login refused for user {self.opts.user!r}: {exc.smtp_code} {_text(exc.smtp_error)}"
                     ) from None
                 except smtplib.SMTPNotSupportedError:
                     raise _Fatal("the server offers no AUTH; remove the user from the URL") from None
@@ -286,12 +232,12 @@ class SMTPBackend(BaseBackend):
         smtp.send(wire)
         meanwhile.fill()
         if smtp.sock is not None:
-            smtp.sock.settimeout(self.data_timeout)
+            smtp.sock.settimeout(self.opts.data_timeout)
         try:
             code, resp = smtp.getreply()
         finally:
             if smtp.sock is not None:
-                smtp.sock.settimeout(self.timeout)
+                smtp.sock.settimeout(self.opts.timeout)
         if code != 250:
             self._reset(smtp)
             raise _classify(code, resp, "DATA")
@@ -303,12 +249,12 @@ class SMTPBackend(BaseBackend):
             smtp.rset()
 
     def _pace(self, journal: Journal) -> None:
-        if not self.rate:
+        if not self.opts.rate:
             return
         with self._pace_lock:
             now = time.monotonic()
             slot = max(now, self._next_slot)
-            self._next_slot = slot + 1.0 / self.rate
+            self._next_slot = slot + 1.0 / self.opts.rate
         if slot > now:
             journal.flush()  # nothing may wait unrecorded while we idle
             self._abort.wait(slot - now)
@@ -325,6 +271,7 @@ class SMTPBackend(BaseBackend):
         else:
             wire = meanwhile.wire
         attempt = 0
+        code: int | None
         while True:
             attempt += 1
             connected = False
@@ -355,19 +302,19 @@ class SMTPBackend(BaseBackend):
                 link.drop()
                 code = None
                 reason = "timed out" if isinstance(exc, TimeoutError) else (_text(str(exc)) or type(exc).__name__)
-            if attempt >= self.max_attempts:
+            if attempt >= self.opts.max_attempts:
                 if not connected:
-                    raise _Fatal(f"cannot reach {self.host}:{self.port}: {reason} ({attempt} attempts)")
+                    raise _Fatal(f"cannot reach {self.opts.host}:{self.opts.port}: {reason} ({attempt} attempts)")
                 reply = f"{reason} ({attempt} attempts)"
                 return SendResult(message, ok=False, code=code, reply=reply, attempts=attempt)
-            delay = min(_MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))
+            delay = min(_MAX_BACKOFF, self.opts.backoff * 2 ** (attempt - 1))
             log.info(
                 "%s: %s; retrying in %.1fs (attempt %d of %d)",
                 message.recipient,
                 reason,
                 delay,
                 attempt + 1,
-                self.max_attempts,
+                self.opts.max_attempts,
             )
             journal.flush()
             if self._abort.wait(delay):
@@ -399,7 +346,7 @@ class SMTPBackend(BaseBackend):
         journal = journal or NullJournal()
         source = iter(messages)
         self._abort.clear()
-        if self.connections == 1:  # the common case: no threads at all
+        if self.opts.connections == 1:  # the common case: no threads at all
             link = _Link(self)
             ahead = _Lookahead(lambda: next(source, None))
             try:
@@ -437,7 +384,7 @@ class SMTPBackend(BaseBackend):
             finally:
                 queue.put(_DONE)
 
-        threads = [threading.Thread(target=worker, name=f"smtp-{i}", daemon=True) for i in range(self.connections)]
+        threads = [threading.Thread(target=worker, name=f"smtp-{i}", daemon=True) for i in range(self.opts.connections)]
         for t in threads:
             t.start()
         running = len(threads)

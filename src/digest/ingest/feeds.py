@@ -7,7 +7,6 @@ only parses. A malformed feed (``bozo``) still gives its good entries, with a wa
 from __future__ import annotations
 
 import calendar
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from digest.errors import InputError
 from digest.ingest.web import fragment_to_text, paragraphs
 from digest.links import canonical_url
 from digest.models import Article
+from digest.similarity import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,6 @@ class ParsedFeed:
     version: str | None
     articles: list[Article] = field(default_factory=list)
     warning: str | None = None
-
-
-def content_hash(text: str) -> str:
-    """A hash of the words only, so whitespace or case changes do not make a new story."""
-    words = " ".join(text.lower().split())
-    return hashlib.sha256(words.encode("utf-8")).hexdigest()
 
 
 def looks_like_feed(content: bytes) -> bool:

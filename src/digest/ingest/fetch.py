@@ -334,7 +334,7 @@ _shared_lock = threading.Lock()
 def shared_fetcher(settings: FetchSettings) -> Iterator[Fetcher]:
     """Reuse one pooled client for everything fetched inside this block (e.g. one collect)."""
     with _shared_lock:
-        fetcher, count = _shared.get(settings, (None, 0))  # type: ignore[assignment]
+        fetcher, count = _shared.get(settings, (None, 0))
         if fetcher is None:
             fetcher = Fetcher(settings)
         _shared[settings] = (fetcher, count + 1)

@@ -24,7 +24,7 @@ def _str(value: Any) -> str | None:
 
 
 def _related(value: Any) -> list[Related]:
-    out = []
+    out: list[Related] = []
     if not isinstance(value, list):
         return out
     for item in value:

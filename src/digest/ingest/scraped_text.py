@@ -453,10 +453,10 @@ def _parse_related(units: list[_Unit], limit: int = 12) -> tuple[list[Related], 
     _, neg_offset, _, k, t = best
     offset = -neg_offset
     n_groups = best[0] // k
-    groups = [items[offset + g * k : offset + (g + 1) * k] for g in range(n_groups)]
-    section_pos = _section_position(groups, k, t)
+    chosen = [items[offset + g * k : offset + (g + 1) * k] for g in range(n_groups)]
+    section_pos = _section_position(chosen, k, t)
     related = []
-    for group in groups:
+    for group in chosen:
         head = group[t]
         section = group[section_pos].text if section_pos is not None else None
         related.append(Related(title=head.text, url=head.url, section=section))

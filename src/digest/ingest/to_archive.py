@@ -13,7 +13,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from digest.archive import Archive, FeedState, Stored
 from digest.config import Settings, SourceSettings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import describe, read_source
@@ -21,6 +20,7 @@ from digest.ingest.extract_pool import parallel_extraction
 from digest.ingest.fetch import Fetcher
 from digest.ingest.remote import fetch_feed, fetch_page
 from digest.models import Article
+from digest.storage.archive import Archive, FeedState, Stored
 
 
 @dataclass

@@ -37,7 +37,7 @@ def _run(html: Any, url: str | None, with_metadata: bool, **extra: bool) -> tupl
     import trafilatura  # imported on first use: a run where nothing changed never needs it
 
     options = {**_EXTRACT_OPTIONS, "with_metadata": with_metadata}
-    doc = trafilatura.bare_extraction(html, url=url, **options, **extra)
+    doc = trafilatura.bare_extraction(html, url=url, **options, **extra)  # type: ignore[arg-type]
     if doc is None:
         return "", {}
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
@@ -280,8 +280,7 @@ def _page_url(declared: str | None, fetched: str | None) -> str | None:
     if fetched is None:
         return declared
     a, b = urlsplit(declared).hostname or "", urlsplit(fetched).hostname or ""
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return declared if strip(a) == strip(b) else fetched
+    return declared if a.removeprefix("www.") == b.removeprefix("www.") else fetched
 
 
 def _first_line(text: str) -> str:

@@ -4,7 +4,7 @@
 digest with two markers in place; delivery personalizes each recipient's copy by substitution
 (``RenderedEmail.personalize``), never by re-rendering MJML.
 
-Every value from a source is reduced to plain text and every link checked (``render.sanitize``)
+Every value from a source is reduced to plain text and every link checked (``digest.sanitize``)
 before templates see it; Jinja autoescape encodes the rest. Story links carry UTM parameters.
 The HTML is kept under ``[email] max_html_bytes`` by ``render.size.fit_html``; the text part
 always has every story in full.
@@ -32,9 +32,10 @@ from digest.errors import ConfigError, TemplateError
 from digest.links import utm_adder
 from digest.models import Digest, Story
 from digest.render import plaintext, text_layout
-from digest.render.sanitize import one_line, plain_text, safe_url
 from digest.render.size import fit_html
 from digest.render.templates import make_environment, template_dirs, template_errors
+from digest.render.view import DigestView, LinkView, StoryView
+from digest.sanitize import one_line, plain_text, safe_url
 
 UNSUBSCRIBE_MARKER = "https://digest.invalid/__UNSUBSCRIBE__"
 GREETING_MARKER = "__DIGEST_GREETING__"
@@ -67,47 +68,6 @@ class RenderedEmail:
 
 
 # ---------------------------------------------------------------- what templates see
-
-
-@dataclass
-class LinkView:
-    title: str
-    url: str | None
-    site: str | None = None
-
-
-@dataclass
-class StoryView:
-    number: int
-    title: str
-    url: str | None  # with UTM parameters; None when the article has no safe link
-    site: str | None
-    author: str | None
-    lede: str
-    key_points: list[str]
-    teasers: list[LinkView]
-
-    def as_link(self) -> LinkView:
-        return LinkView(title=self.title, url=self.url, site=self.site)
-
-
-@dataclass
-class DigestView:
-    title: str
-    subject: str
-    date: str  # ISO date
-    date_display: str  # "Saturday 28 November 2026"
-    lang: str
-    intro: str
-    greeting: str
-    preheader: str
-    footer: str
-    from_name: str
-    unsubscribe_url: str
-    view_in_browser: str | None
-    stories: list[StoryView]
-    more_stories: list[LinkView] = field(default_factory=list)
-    omitted: int = 0  # stories left out even of "More stories" (only for absurdly large digests)
 
 
 def long_date(day: date) -> str:
@@ -279,7 +239,7 @@ def environment(settings: Settings) -> jinja2.Environment:
     return renderer(settings).env
 
 
-def _include_loader(dirs: tuple[Path, ...]):  # noqa: ANN202
+def _include_loader(dirs: tuple[Path, ...]) -> Callable[[str], str]:
     """MJML ``<mj-include path="...">``: resolved in the template folders, user's first."""
 
     def load(path: str) -> str:
@@ -336,7 +296,7 @@ def render_mjml(settings: Settings, view: DigestView, prepared: Renderer | None 
 def mjml_to_html(source: str, settings: Settings, prepared: Renderer | None = None) -> str:
     loader = (prepared or renderer(settings)).include_loader
     try:
-        return mjml2html(source, disable_comments=True, include_loader=loader)
+        return str(mjml2html(source, disable_comments=True, include_loader=loader))  # type: ignore[arg-type]
     except ValueError as exc:  # MRML reports every problem as a bare ValueError
         raise TemplateError(f"{HTML_TEMPLATE}: MJML error: {exc}") from None
 

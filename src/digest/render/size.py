@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol, TypeVar
+
+from digest.render.view import DigestView
 
 # Room kept for personalization: the per-recipient unsubscribe URL and greeting replace shorter
 # markers after rendering, so the rendered HTML must leave space for them.
@@ -20,40 +21,19 @@ PERSONALIZATION_RESERVE = 1_024
 KEPT_POINTS = 2
 
 
-class _Link(Protocol):
-    title: str
-    url: str | None
-
-
-class _StoryView(Protocol):
-    teasers: list
-    key_points: list[str]
-
-    def as_link(self) -> _Link: ...
-
-
-class _DigestView(Protocol):
-    stories: list
-    more_stories: list
-    omitted: int
-
-
-V = TypeVar("V", bound=_DigestView)
-
-
 def html_bytes(html: str) -> int:
     return len(html.encode("utf-8"))
 
 
-def _without_teasers(view: V) -> V:
+def _without_teasers(view: DigestView) -> DigestView:
     return replace(view, stories=[replace(s, teasers=[]) for s in view.stories])
 
 
-def _fewer_points(view: V) -> V:
+def _fewer_points(view: DigestView) -> DigestView:
     return replace(view, stories=[replace(s, key_points=s.key_points[:KEPT_POINTS]) for s in view.stories])
 
 
-def _split(view: V, full: int, listed: int | None = None) -> V:
+def _split(view: DigestView, full: int, listed: int | None = None) -> DigestView:
     """Keep the first ``full`` stories whole; list the rest (up to ``listed``) by title."""
     rest = [s.as_link() for s in view.stories[full:]] + list(view.more_stories)
     shown = rest if listed is None else rest[:listed]
@@ -73,7 +53,9 @@ def _largest_fitting(lo: int, hi: int, fits: Callable[[int], bool]) -> int | Non
     return lo
 
 
-def fit_html(view: V, render: Callable[[V], str], max_bytes: int) -> tuple[str, V, list[str]]:
+def fit_html(
+    view: DigestView, render: Callable[[DigestView], str], max_bytes: int
+) -> tuple[str, DigestView, list[str]]:
     """Render ``view``; shrink it step by step until the HTML fits ``max_bytes``.
 
     Returns the HTML, the view actually rendered and the warnings describing what was done.
@@ -87,7 +69,7 @@ def fit_html(view: V, render: Callable[[V], str], max_bytes: int) -> tuple[str, 
     steps: list[str] = []
     cache: dict[tuple[int, int | None], str] = {}
 
-    def done(final_html: str, final_view: V) -> tuple[str, V, list[str]]:
+    def done(final_html: str, final_view: DigestView) -> tuple[str, DigestView, list[str]]:
         size = html_bytes(final_html)
         msg = (
             f"email HTML was {original:,} bytes, over the {max_bytes:,}-byte limit "

@@ -3,19 +3,17 @@
 Jinja spends about as long stepping through the three text templates as the wrapping itself
 takes (~700 small chunks per 20-story digest), so when none of them is overridden the text
 part is built here instead, with the same ``wrap`` and ``rule``. The output is the templates'
-output, character for character: ``tests/test_email_text_layout.py`` renders both ways and
+output, character for character: ``tests/render/test_text_layout.py`` renders both ways and
 compares, so an edit to the bundled text templates must be mirrored here. A user's own
 ``digest.txt.j2``, ``_stories.txt.j2`` or ``_footer.txt.j2`` always goes through Jinja.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from digest.render.plaintext import rule, squeeze_blank_lines, tidy_line, wrap
-
-if TYPE_CHECKING:
-    from digest.render.email import DigestView
+from digest.render.view import DigestView
 
 TEMPLATES = ("email/digest.txt.j2", "email/_stories.txt.j2", "email/_footer.txt.j2")
 
@@ -40,7 +38,7 @@ def render_text(digest: DigestView) -> str:
     return squeeze_blank_lines("".join(out))
 
 
-def _stories(digest: DigestView, add) -> None:  # noqa: ANN001 (list.append)
+def _stories(digest: DigestView, add: Callable[[str], None]) -> None:
     """``_stories.txt.j2``."""
     line = rule("=") + "\n"
     for story in digest.stories:

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import regex
 
@@ -41,7 +42,7 @@ _EMOJI = regex.compile(
 
 
 @cache
-def _rgi_zwj_sequences() -> frozenset[str]:
+def rgi_zwj_sequences() -> frozenset[str]:
     import emoji
 
     return frozenset(k.replace("\ufe0f", "") for k in emoji.EMOJI_DATA if "\u200d" in k)
@@ -51,7 +52,7 @@ def _emoji_weight(seq: str) -> int:
     """Weight (scaled) of one matched emoji sequence: 2 per RGI unit, plus 1 per joining ZWJ between units."""
     if "\u200d" not in seq:
         return DEFAULT_WEIGHT
-    rgi = _rgi_zwj_sequences()
+    rgi = rgi_zwj_sequences()
     parts = seq.split("\u200d")
     weight, i = 0, 0
     while i < len(parts):
@@ -90,14 +91,14 @@ _TOKEN = re.compile(r"[^ \n]+")
 
 def _trie_pattern(words: list[str]) -> str:
     """One regex alternation factored as a trie: ~1,500 TLDs cost a few steps, not 1,500 tries."""
-    trie: dict[str, dict] = {}
+    trie: dict[str, Any] = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:
+    def emit(node: dict[str, Any]) -> str:
         alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         optional = "" in node
         if not alts:

@@ -12,7 +12,8 @@ Python use::
 """
 
 from digest.schedule.jobs import JobFileError, JobSpec, LoadedJobs, load_job_file, load_jobs
-from digest.schedule.runner import RunOutcome, edition_for, run_job
+from digest.schedule.outcome import RunOutcome
+from digest.schedule.runner import edition_for, run_job
 from digest.schedule.triggers import cron_trigger, fire_times, interval_trigger, parse_cron, parse_duration
 
 __all__ = [

@@ -56,7 +56,7 @@ class FireTimeInlineExecutor(BaseExecutor):
     def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
         try:
             events = run_with_fire_times(job, job._jobstore_alias, run_times, self._logger.name)
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - as APScheduler's own executor: the error goes to the job's listeners
             self._run_job_error(job.id, *sys.exc_info()[1:])
         else:
             self._run_job_success(job.id, events)

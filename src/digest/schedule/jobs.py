@@ -7,6 +7,7 @@ other jobs from loading: ``load_jobs`` returns the good jobs and the errors side
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -15,8 +16,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digest.config import SourceSettings, _build_section, display_path
+from apscheduler.triggers.base import BaseTrigger
+
+from digest.config import Settings, SourceSettings, build_section, display_path
 from digest.errors import ConfigError, DigestError
+from digest.mailing.lists import check_list_name
 from digest.schedule.triggers import format_duration, parse_cron, parse_duration
 
 KINDS = ("digest", "social")
@@ -64,7 +68,7 @@ class JobSpec:
     misfire_grace: int = DEFAULT_GRACE
     skip_if_empty: bool = True
     sources: tuple[SourceSettings, ...] | None = None
-    recipients: str | None = None  # a subscriber list name (digest.lists)
+    recipients: str | None = None  # a subscriber list name (digest.mailing.lists)
     editors: tuple[str, ...] | None = None
     subject: str | None = None
     title: str | None = None
@@ -83,7 +87,7 @@ class JobSpec:
         """Changes when the schedule changes, so a stored next run time is kept only if still valid."""
         return f"{self.trigger_text} {self.timezone}"
 
-    def trigger(self):  # type: ignore[no-untyped-def]
+    def trigger(self) -> BaseTrigger:
         from digest.schedule.triggers import cron_trigger, interval_trigger
 
         if self.cron is not None:
@@ -129,7 +133,6 @@ def _list_name(value: Any) -> str:
         )
     if not isinstance(value, str):
         raise ValueError(f'expected the name of a subscriber list like "vip", got {value!r}')
-    from digest.lists import check_list_name
 
     try:
         return check_list_name(value, "list")
@@ -159,7 +162,7 @@ def _sources(value: Any, path: Path) -> tuple[SourceSettings, ...]:
                 out.append(SourceSettings(type="path", path=str(_resolve(text, path)), name=text))
         elif isinstance(item, dict):
             try:
-                src = _build_section(SourceSettings, item, f"sources #{i}", "job")
+                src = build_section(SourceSettings, item, f"sources #{i}", "job")
             except ConfigError as exc:
                 raise ValueError(str(exc).removeprefix("job: ")) from None
             needed = "path" if src.type == "path" else "url"
@@ -298,3 +301,29 @@ def load_jobs(folder: Path, default_timezone: str = "UTC", include_disabled: boo
         if job.enabled or include_disabled:
             loaded.jobs.append(job)
     return loaded
+
+
+def resolve_jobs_dir(option: str | os.PathLike[str] | None, settings: Settings) -> Path:
+    """--jobs DIR, else ./scheduled, else [schedule] jobs_dir (relative to the config file)."""
+    if option is not None:
+        return Path(option)
+    local = Path("scheduled")
+    if local.is_dir():
+        return local
+    configured = settings.resolve(settings.schedule.jobs_dir)
+    if configured.is_dir():
+        return configured
+    raise ConfigError(
+        f"no jobs folder: ./scheduled does not exist and neither does [schedule] jobs_dir ({configured}); "
+        "use --jobs DIR"
+    )
+
+
+def editors_for(job: JobSpec, settings: Settings) -> tuple[str, ...]:
+    editors = job.editors or settings.delivery.editors
+    if not editors:
+        raise ConfigError(
+            f"{job.name}: no editors to send the social copy to: set [delivery] editors in the config "
+            f"or editors = [...] in {job.path.name}"
+        )
+    return tuple(editors)

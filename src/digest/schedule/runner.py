@@ -9,45 +9,23 @@ job runs again at its next fire time.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Settings, load_settings, with_overrides
-from digest.errors import ConfigError, DigestError
+from digest.errors import DigestError
+from digest.mailing.lists import DEFAULT_LIST
 from digest.schedule.executor import scheduled_fire_time
-from digest.schedule.jobs import JobSpec
+from digest.schedule.jobs import JobSpec, load_jobs, resolve_jobs_dir
+from digest.schedule.outcome import RunOutcome
+from digest.schedule.social import run_social
 
 log = logging.getLogger("digest.schedule")
-
-
-@dataclass
-class RunOutcome:
-    """What a fire did; logged by the scheduler, printed by run-once --json."""
-
-    job: str
-    kind: str
-    edition: str
-    fire_time: str
-    status: str  # sent | partial | skipped | duplicate | failed | interrupted
-    reason: str = ""
-    sent: int = 0
-    failed: int = 0
-    skipped: int = 0
-    digest_id: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status not in {"failed", "partial"}
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -86,9 +64,6 @@ def fire(name: str, schedule: str = "") -> dict[str, Any]:
     """
     ctx = _context
     if ctx is None:  # a job store used by another process: load what the CLI would
-        from digest.schedule.jobs import load_jobs
-        from digest.schedule.service import resolve_jobs_dir
-
         settings = load_settings()
         loaded = load_jobs(resolve_jobs_dir(None, settings), settings.digest.timezone)
         ctx = RunContext(settings=settings, jobs={j.name: j for j in loaded.jobs})
@@ -135,12 +110,10 @@ def run_job(
         if job.kind == "digest":
             _run_digest(job, job_settings, outcome, when, stop)
         else:
-            from digest.schedule.social import run_social
-
             run_social(job, job_settings, outcome, stop)
     except DigestError as exc:
         outcome.status, outcome.reason = "failed", " ".join(str(exc).split())
-    except Exception as exc:  # noqa: BLE001 - a broken fire must never stop the scheduler
+    except Exception as exc:
         log.debug("%s: traceback", job.name, exc_info=True)
         outcome.status = "failed"
         outcome.reason = f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"
@@ -164,19 +137,10 @@ def _log_outcome(o: RunOutcome, scheduled: bool) -> None:
         log.info("%s: edition %s sent to %d recipient(s)", o.job, o.edition, o.sent)
 
 
-def accepts(func: Callable[..., Any], name: str) -> bool:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-
-
 def _run_digest(
     job: JobSpec, settings: Settings, outcome: RunOutcome, fire_time: datetime, stop: threading.Event | None
 ) -> None:
-    from digest.lists import DEFAULT_LIST
-    from digest.send import send_digest  # lazy: the scheduler must not import the whole pipeline
+    from digest.mailing.send import send_digest  # lazy: the scheduler must not import the whole pipeline
 
     list_name = job.recipients or DEFAULT_LIST
     outcome.details["list"] = list_name
@@ -196,37 +160,24 @@ def _run_digest(
             f"resume with `digest schedule run-once {job.name} --at {fire_time.astimezone(UTC).isoformat()}`"
         )
         return
-    outcome.digest_id = getattr(report, "digest_id", None)
-    outcome.sent = int(getattr(report, "sent", 0) or 0)
-    outcome.failed = int(getattr(report, "failed", 0) or 0)
-    outcome.skipped = int(getattr(report, "skipped", 0) or 0)
-    outcome.reason = str(getattr(report, "reason", "") or "")
-    if getattr(report, "failures", None):
+    outcome.digest_id = report.digest_id
+    outcome.sent, outcome.failed, outcome.skipped = report.sent, report.failed, report.skipped
+    if report.failures:
         outcome.details["failures"] = list(report.failures)
-    if getattr(report, "warnings", None):
+    if report.warnings:
         outcome.details["warnings"] = list(report.warnings)
-    if getattr(report, "skipped_empty", False):
+    if report.skipped_empty:
         outcome.status = "skipped"
-        outcome.reason = outcome.reason or "nothing new since the last sent digest"
+        outcome.reason = "nothing new since the last sent digest"
     elif outcome.failed and outcome.sent:
         outcome.status = "partial"
     elif outcome.failed:
         outcome.status = "failed"
-        outcome.reason = outcome.reason or f"{outcome.failed} recipient(s) failed"
+        outcome.reason = f"{outcome.failed} recipient(s) failed"
     elif outcome.sent == 0 and outcome.skipped:
         outcome.status = "duplicate"
     elif outcome.sent == 0:
         outcome.status = "skipped"
-        outcome.reason = outcome.reason or f"no active subscribers on list {list_name!r}"
+        outcome.reason = f"no active subscribers on list {list_name!r}"
     else:
         outcome.status = "sent"
-
-
-def editors_for(job: JobSpec, settings: Settings) -> tuple[str, ...]:
-    editors = job.editors or settings.delivery.editors
-    if not editors:
-        raise ConfigError(
-            f"{job.name}: no editors to send the social copy to: set [delivery] editors in the config "
-            f"or editors = [...] in {job.path.name}"
-        )
-    return tuple(editors)

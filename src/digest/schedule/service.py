@@ -45,22 +45,6 @@ JOBS_TABLE = "digest_scheduler_jobs"
 LONG_DOWNTIME = timedelta(days=7)
 
 
-def resolve_jobs_dir(option: str | os.PathLike[str] | None, settings: Settings) -> Path:
-    """--jobs DIR, else ./scheduled, else [schedule] jobs_dir (relative to the config file)."""
-    if option is not None:
-        return Path(option)
-    local = Path("scheduled")
-    if local.is_dir():
-        return local
-    configured = settings.resolve(settings.schedule.jobs_dir)
-    if configured.is_dir():
-        return configured
-    raise ConfigError(
-        f"no jobs folder: ./scheduled does not exist and neither does [schedule] jobs_dir ({configured}); "
-        "use --jobs DIR"
-    )
-
-
 def jobstore_url(settings: Settings) -> str:
     """PostgreSQL when the archive is there (one database to run); else SQLite in the data dir.
 
@@ -195,7 +179,8 @@ def _next_run(scheduler: BaseScheduler, job_id: str) -> str:
 def next_fire(job: JobSpec, now: datetime | None = None) -> datetime | None:
     """When the job fires next after ``now`` (its own time zone)."""
     now = now or datetime.now(UTC)
-    return job.trigger().get_next_fire_time(None, now.astimezone(_tz(job)))
+    nxt: datetime | None = job.trigger().get_next_fire_time(None, now.astimezone(_tz(job)))
+    return nxt
 
 
 def run_service(settings: Settings, loaded: LoadedJobs) -> int:

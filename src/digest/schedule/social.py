@@ -9,9 +9,7 @@ backend accepted the e-mail: a catch-up or retry of the same fire finds it and s
 
 from __future__ import annotations
 
-import email.policy
 import hashlib
-import html
 import json
 import logging
 import os
@@ -20,16 +18,18 @@ import threading
 from dataclasses import asdict
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
 from digest.config import Settings
-from digest.errors import ConfigError, DigestError
+from digest.errors import DigestError
 from digest.links import canonical_url
+from digest.mailing.notice import compose_notice, deliver_notice
 from digest.models import Article, SocialPost, Story
-from digest.schedule.jobs import JobSpec
-from digest.schedule.runner import RunOutcome, editors_for
+from digest.render.templates import make_environment, template_errors
+from digest.sanitize import safe_url
+from digest.schedule.jobs import JobSpec, editors_for
+from digest.schedule.outcome import RunOutcome
 
 log = logging.getLogger("digest.schedule")
 LEDGER_LIMIT = 5000
@@ -125,84 +125,29 @@ def post_record(post: SocialPost) -> dict[str, Any]:
 def compose_email(
     job: JobSpec, settings: Settings, edition: str, items: list[dict[str, Any]], editors: tuple[str, ...]
 ) -> EmailMessage:
-    """A plain, copy-ready e-mail: for each story, each platform's post with its counter."""
-    title = settings.digest.title
-    count = len(items)
-    subject = f"Social copy — {title} — {count} new {'story' if count == 1 else 'stories'}"
-    for what, value in (
-        ("[digest] title", title),
-        ("[delivery] from_name", settings.delivery.from_name),
-        ("[delivery] from_address", settings.delivery.from_address),
-    ):
-        if "\r" in value or "\n" in value:
-            raise ConfigError(f"{what}: a line break is not allowed in an e-mail header")
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = formataddr((settings.delivery.from_name, settings.delivery.from_address))
-    msg["To"] = ", ".join(editors)
-    msg["Date"] = format_datetime(datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(domain=settings.delivery.from_address.rpartition("@")[2] or None)
-    msg["X-Digest-Edition"] = edition
-    msg["Auto-Submitted"] = "auto-generated"
+    """A plain, copy-ready e-mail: for each story, each platform's post with its counter.
 
-    lines = [f"{subject}", f"Edition {edition}", ""]
-    blocks = []
-    for n, item in enumerate(items, start=1):
-        lines += [f"{n}. {item['title']}", f"   {item['url'] or ''}".rstrip(), ""]
-        parts = [f"<h2 style='font-size:18px;margin:24px 0 4px'>{n}. {html.escape(item['title'])}</h2>"]
-        if item["url"] and item["url"].lower().startswith(("http://", "https://")):
-            parts.append(
-                f"<p style='margin:0 0 8px'><a href='{html.escape(item['url'], quote=True)}'>"
-                f"{html.escape(item['url'])}</a></p>"
-            )
-        for post in item["posts"]:
-            flag = "" if post["fits"] else "  TOO LONG"
-            lines += [f"--- {post['platform']} ({post['counter']}){flag} ---", post["text"], ""]
-            colour = "#1a7f37" if post["fits"] else "#b42318"
-            parts.append(
-                f"<p style='margin:12px 0 2px;font:bold 13px sans-serif'>{html.escape(post['platform'])} "
-                f"<span style='color:{colour}'>{html.escape(post['counter'])}</span></p>"
-                f"<pre style='white-space:pre-wrap;font:14px/1.4 sans-serif;background:#f6f6f6;"
-                f"padding:8px;margin:0'>{html.escape(post['text'])}</pre>"
-            )
-        blocks.append("".join(parts))
-    msg.set_content("\n".join(lines), cte="quoted-printable")
-    msg.add_alternative(
-        "<!doctype html><html><body style='font-family:sans-serif;max-width:640px'>"
-        f"<p style='color:#555'>{html.escape(subject)} · edition {html.escape(edition)}</p>"
-        + "".join(blocks)
-        + "</body></html>",
-        subtype="html",
-        cte="quoted-printable",
-    )
-    return msg
+    Its bodies come from ``email/social-copy.{txt,html}.j2`` (overridable like the digest's);
+    its headers from the same checked sender as every message digest sends.
+    """
+    count = len(items)
+    subject = f"Social copy — {settings.digest.title} — {count} new {'story' if count == 1 else 'stories'}"
+    views = [{**item, "link": safe_url(item["url"]) if _is_web(item["url"]) else None} for item in items]
+    context = {"subject": subject, "edition": edition, "items": views}
+    with template_errors():
+        text = make_environment(settings, autoescape=False).get_template("email/social-copy.txt.j2").render(context)
+        html = make_environment(settings).get_template("email/social-copy.html.j2").render(context)
+    headers = {"X-Digest-Edition": edition, "Auto-Submitted": "auto-generated"}
+    return compose_notice(settings, to=editors, subject=subject, text=text, html=html, headers=headers)
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))
 
 
 def send_email(settings: Settings, message: EmailMessage, editors: list[str]) -> tuple[list[str], list[str]]:
     """Hand one copy per editor to the configured backend; (delivered to, failure reasons)."""
-    from digest.deliver.base import OutgoingMessage
-    from digest.deliver.registry import backend_from_url
-
-    data = message.as_bytes(policy=email.policy.SMTP)
-    outgoing = [
-        OutgoingMessage(
-            sender=settings.delivery.from_address,
-            recipient=editor,
-            data=data,
-            message_id=str(message["Message-ID"]),
-            ref=editor,
-        )
-        for editor in editors
-    ]
-    backend = backend_from_url(settings.delivery.backend, settings)
-    delivered, failures = [], []
-    with backend:
-        for result in backend.deliver(outgoing):
-            if result.ok:
-                delivered.append(result.message.recipient)
-            else:
-                failures.append(f"{result.message.recipient}: {result.code or ''} {result.reply}".strip())
-    return delivered, failures
+    return deliver_notice(settings, message, editors)
 
 
 def run_social(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: threading.Event | None) -> None:

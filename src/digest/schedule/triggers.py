@@ -179,7 +179,7 @@ class WallClockCronTrigger(CronTrigger):
         return str(hour) == "*"
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        nxt = super().get_next_fire_time(previous_fire_time, now)
+        nxt: datetime | None = super().get_next_fire_time(previous_fire_time, now)
         while nxt is not None and _is_repeat(nxt) and not self._fires_on_real_time():
             nxt = super().get_next_fire_time(nxt, nxt)
         if nxt is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
@@ -59,7 +60,7 @@ class Language:
 
 
 @functools.lru_cache(maxsize=1)
-def _identifier():  # noqa: ANN202 - py3langid has no public type for this
+def _identifier() -> Any:  # py3langid has no public type for this
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

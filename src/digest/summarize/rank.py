@@ -16,6 +16,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from sumy.models.dom import ObjectDocumentModel, Paragraph
@@ -35,7 +36,7 @@ from digest.summarize.sentences import SentenceTokenizer
 class FastLexRankSummarizer(LexRankSummarizer):
     """sumy's LexRank with its idf-modified-cosine matrix computed by numpy (same formula)."""
 
-    def _create_matrix(self, sentences, threshold, tf_metrics, idf_metrics):  # noqa: ANN001, ANN202
+    def _create_matrix(self, sentences: Any, threshold: float, tf_metrics: Any, idf_metrics: Any) -> Any:
         n = len(sentences)
         vocab: dict[str, int] = {}
         for words in sentences:
@@ -56,7 +57,7 @@ class FastLexRankSummarizer(LexRankSummarizer):
         return matrix / degrees[:, None]
 
     @staticmethod
-    def power_method(matrix, epsilon, max_iterations: int = 1000):  # noqa: ANN001, ANN205
+    def power_method(matrix: Any, epsilon: float, max_iterations: int = 1000) -> Any:
         """sumy's power iteration, with an iteration cap: its own loop has no bound."""
         transposed = matrix.T
         n = len(matrix)
@@ -74,7 +75,7 @@ class FastLexRankSummarizer(LexRankSummarizer):
         return p_vector
 
     @staticmethod
-    def _compute_idf(sentences):  # noqa: ANN001, ANN205
+    def _compute_idf(sentences: Any) -> dict[str, float]:
         # sumy scans every sentence for every term (O(n² · words)); count once instead.
         n = len(sentences)
         df = Counter(term for words in sentences for term in set(words))
@@ -84,7 +85,7 @@ class FastLexRankSummarizer(LexRankSummarizer):
 class FastTextRankSummarizer(TextRankSummarizer):
     """sumy's TextRank with its word-overlap matrix computed by numpy (same formula)."""
 
-    def _create_matrix(self, document):  # noqa: ANN001, ANN202
+    def _create_matrix(self, document: Any) -> Any:
         sentences_as_words = [self._to_words_set(s) for s in document.sentences]
         n = len(sentences_as_words)
         vocab: dict[str, int] = {}
@@ -114,7 +115,7 @@ class StableLsaSummarizer(LsaSummarizer):
     the same article could get other key points in another process.
     """
 
-    def _create_dictionary(self, document):  # noqa: ANN001, ANN202
+    def _create_dictionary(self, document: Any) -> dict[str, int]:
         words = map(self.normalize_word, document.words)
         unique_words = sorted({self.stem_word(w) for w in words if w not in self._stop_words})
         return {w: i for i, w in enumerate(unique_words)}
@@ -139,7 +140,7 @@ def cached_stemmer(language: Language) -> Callable[[str], str]:
 
 
 @functools.lru_cache(maxsize=64)
-def make_summarizer(algorithm: str, language: Language, *, fast: bool = True):  # noqa: ANN201
+def make_summarizer(algorithm: str, language: Language, *, fast: bool = True) -> Any:
     """A configured sumy summarizer; ``fast=False`` gives sumy's own LexRank/TextRank
     (LSA stays the hash-seed-stable variant so that benchmark figures are reproducible).
 
@@ -173,7 +174,7 @@ def rate_sentences(sentences: Sequence[str], language: Language, algorithm: str 
     summarizer = make_summarizer(algorithm, language)
     captured: dict[str, float] = {}
 
-    def keep_all(infos):  # noqa: ANN001, ANN202 - sumy passes SentenceInfo tuples sorted by rating
+    def keep_all(infos: Any) -> Any:  # sumy passes SentenceInfo tuples sorted by rating
         for info in infos:
             captured[str(info.sentence)] = float(info.rating)
         return infos

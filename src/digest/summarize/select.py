@@ -70,7 +70,7 @@ def length_factor(n_words: int, w: Weights) -> float:
     if n_words < 10:
         return 0.6 + 0.4 * (n_words - w.min_words) / max(10 - w.min_words, 1)
     if n_words > w.ideal_max_words:
-        return (w.ideal_max_words / n_words) ** 1.5
+        return float((w.ideal_max_words / n_words) ** 1.5)
     return 1.0
 
 
@@ -112,7 +112,7 @@ def choose_points(
     points: int,
     language: Language,
     algorithm: str = "hybrid",
-    weights: Weights = Weights(),  # noqa: B008 - frozen, never mutated
+    weights: Weights = Weights(),
 ) -> Selection:
     """Up to ``points`` key sentences other than the lede, in document order."""
     if points <= 0:

@@ -145,7 +145,7 @@ def _pysbd(paragraph: str, language: str) -> list[str]:
     """
     try:
         processed = _segmenter(language).processor(paragraph).process()
-    except Exception:  # pysbd has crashed on odd input before; a paragraph is still a sentence
+    except Exception:  # noqa: BLE001 - pysbd has crashed on odd input before; a paragraph is still a sentence
         return [paragraph.strip()] if paragraph.strip() else []
     sentences = [t for t in (str(raw).strip() for raw in processed) if t]
     out: list[str] = []

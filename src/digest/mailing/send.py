@@ -1,0 +1,401 @@
+"""Send an edition to every active subscriber: build, render once, deliver, log each outcome.
+
+``send_digest`` is the whole `digest send` command as a library call. The order of work is
+what makes it safe to re-run at any time:
+
+1. The edition's rendering is frozen in the database on its first real run, so every later
+   run of that edition (after a crash, or with ``retry_failed``) sends the same email.
+2. Every active subscriber without a row for the edition gets a pending row (one statement).
+3. Subscribers are streamed from the database in batches and each message is built just in
+   time (memory stays flat in the number of subscribers; the SMTP backend builds the next
+   message while the server is still processing the current one). The attempt is committed
+   before a message leaves; its outcome is committed with the next attempt (or at once when
+   the backend idles or finishes), so at most one message per connection is ever unrecorded.
+
+Test copies (``to=``) go only to the given addresses, with "[TEST] " before the subject, and
+leave no trace in the send log.
+
+An edition goes to one subscriber list (``list_name``, default "default"); sending the same
+edition to another list reuses its frozen rendering and logs that list's sends on their own.
+``cancel`` (a threading.Event) stops a send between messages: each connection finishes the
+message it has in flight, the rest stay pending in the send log and a re-run resumes them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from digest.config import Settings
+from digest.deliver.base import BaseBackend, OutgoingMessage, SendResult
+from digest.deliver.registry import backend_from_url
+from digest.errors import DeliveryError, InputError
+from digest.mailing import editions, sendlog
+from digest.mailing.addresses import normalize_email
+from digest.mailing.lists import DEFAULT_LIST, check_list_name
+from digest.mailing.message import HeaderInjectionError, MessageFactory
+from digest.mailing.subscribers import count_active
+from digest.mailing.subscribers import get as get_subscriber
+from digest.mailing.tokens import signer_for
+from digest.render.email import RenderedEmail, render_email
+from digest.storage.archive import Archive
+from digest.storage.engine import open_engine
+
+log = logging.getLogger("digest.mailing.send")
+
+Progress = Callable[[int, int], None]  # (done, total), called once with done=0 first
+_MAX_LISTED_FAILURES = 50
+
+
+@dataclass
+class SendReport:
+    digest_id: int | None
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    backend: str = ""
+    edition: str = ""
+    dry_run: bool = False
+    test: bool = False
+    would_send: int = 0
+    location: str | None = None  # where messages are on disk (outbox), if anywhere
+    skipped_empty: bool = False  # only_new + skip_if_empty and nothing new: nothing built or sent
+    stories: int = 0
+    resent_in_flight: int = 0  # messages whose outcome a crash left unknown, sent again
+    list_name: str = DEFAULT_LIST
+    cancelled: bool = False  # stopped by ``cancel`` before everyone was reached
+    pending: int = 0  # still owed after this run (cancelled, or stopped by a delivery error)
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, for display
+    warnings: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "digest_id": self.digest_id,
+            "sent": self.sent,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "backend": self.backend,
+        }
+        if self.list_name != DEFAULT_LIST:  # the documented shape stays exact for the default list
+            data["list"] = self.list_name
+        if self.cancelled:
+            data.update(cancelled=True, pending=self.pending)
+        if self.dry_run:
+            data.update(dry_run=True, would_send=self.would_send)
+        if self.skipped_empty:
+            data["skipped_empty"] = True
+        return data
+
+    def note_failure(self, email: str, code: int | None, reason: str) -> None:
+        log.warning("not delivered to %s: %s", email, reason)
+        with self._lock:  # the message-building thread reports failures too
+            self.failed += 1
+            if len(self.failures) < _MAX_LISTED_FAILURES:
+                self.failures.append({"email": email, "code": code, "reason": reason})
+
+
+class NothingNew(Exception):
+    """Only-new digest with no new story: the caller skips the edition (not an error)."""
+
+
+@dataclass
+class _Edition:
+    digest_id: int | None
+    rendered: RenderedEmail
+    title: str
+    article_ids: list[int] = field(default_factory=list)
+    frozen: bool = False  # the rendering came from an earlier run of this edition
+
+
+def _rendering(
+    engine: Engine,
+    settings: Settings,
+    edition: str,
+    today: date | None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
+    list_name: str = DEFAULT_LIST,
+) -> _Edition:
+    """The edition to send: the frozen one if it started, else a fresh build through the archive."""
+    found = editions.find_digest(engine, edition)
+    if found is not None and found[1] is not None:
+        return _Edition(found[0], found[1], settings.digest.title, frozen=True)
+    from digest.compose.build import build_digest  # the summarizer loads only when an edition is built
+
+    archive = Archive(engine, settings)
+    archive.audience = list_name  # "new" means not yet sent to this list
+    built = build_digest(
+        settings, today=editions.edition_date(settings, today), edition=edition, archive=archive, only_new=only_new
+    )
+    for failure in built.failures:
+        log.warning("source skipped: %s: %s", failure.source, failure.error)
+    digest = built.digest
+    if not digest.stories:
+        failed = f" ({len(built.failures)} sources failed)" if built.failures else ""
+        if only_new and skip_if_empty and built.failures and not built.article_ids and not built.already_sent:
+            # every source broke: that is a failure to report, not "nothing new"
+            raise InputError(f"edition {edition}: every source failed{failed}")
+        if only_new and skip_if_empty:
+            raise NothingNew(f"edition {edition}: nothing new since the last sent digest{failed}")
+        what = "no new stories" if only_new else "no stories"
+        raise InputError(f"edition {edition}: nothing to send, the digest has {what}{failed}")
+    rendered = render_email(digest, settings)
+    for warning in [*digest.warnings, *rendered.warnings]:
+        log.warning("%s", warning)
+    return _Edition(found[0] if found else None, rendered, digest.title, built.article_ids)
+
+
+def _messages(
+    engine: Engine,
+    factory: MessageFactory,
+    digest_id: int,
+    report: SendReport,
+    *,
+    retry_failed: bool,
+    record: bool,
+    list_name: str = DEFAULT_LIST,
+    cancel: threading.Event | None = None,
+) -> Generator[OutgoingMessage, None, None]:
+    include_unlogged = not record
+    owed = sendlog.targets(
+        engine, digest_id, retry_failed=retry_failed, include_unlogged=include_unlogged, list_name=list_name
+    )
+    for target in owed:
+        if cancel is not None and cancel.is_set():
+            return  # the backend finishes what it has in flight; the rest stays pending
+        try:
+            yield factory.build(target.email, target.name, ref=target.id)
+        except HeaderInjectionError as exc:  # a bad name in the database: never sent, logged failed
+            if record:
+                sendlog.record_failure(engine, digest_id, target.id, None, str(exc))
+            report.note_failure(target.email, None, str(exc))
+
+
+def send_digest(
+    settings: Settings,
+    *,
+    edition: str | None = None,
+    to: Sequence[str] | None = None,
+    dry_run: bool = False,
+    retry_failed: bool = False,
+    progress: Progress | None = None,
+    backend: BaseBackend | None = None,
+    today: date | None = None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
+    list_name: str = DEFAULT_LIST,
+    cancel: threading.Event | None = None,
+) -> SendReport:
+    """Send (or test-send, or dry-run) one edition; see the module docstring for the guarantees.
+
+    ``only_new`` leaves out stories an earlier sent edition carried to this list; with
+    ``skip_if_empty`` an edition with nothing new is skipped (``report.skipped_empty``)
+    instead of being an error. ``list_name`` picks the subscriber list; ``cancel`` stops the
+    send between messages (``report.cancelled``, ``report.pending`` owed for a re-run).
+    """
+    list_name = check_list_name(list_name)
+    name = editions.edition_name(settings, edition, today)
+    backend = backend or backend_from_url(settings.delivery.backend, settings)
+    report = SendReport(
+        digest_id=None, backend=backend.display_url, edition=name, dry_run=dry_run, test=bool(to), list_name=list_name
+    )
+    engine = open_engine(settings)
+    run = _Run(settings, engine, backend, report, today, progress, only_new, skip_if_empty, list_name, cancel)
+    try:
+        if to:
+            return run.test_copies(list(to))
+        with editions.edition_lock(settings, name, list_name):
+            return run.edition(retry_failed)
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    engine: Engine
+    backend: BaseBackend
+    report: SendReport
+    today: date | None
+    progress: Progress | None
+    only_new: bool = False
+    skip_if_empty: bool = False
+    list_name: str = DEFAULT_LIST
+    cancel: threading.Event | None = None
+
+    def build(self) -> _Edition:
+        return _rendering(
+            self.engine,
+            self.settings,
+            self.report.edition,
+            self.today,
+            self.only_new,
+            self.skip_if_empty,
+            self.list_name,
+        )
+
+    def freeze(self, built: _Edition) -> tuple[int, RenderedEmail]:
+        """Store the edition's rendering (once) and link its stories; returns what was stored."""
+        name = self.report.edition
+        digest_id = editions.save_digest(self.engine, name, built.title, built.rendered)
+        if built.frozen:
+            return digest_id, built.rendered
+        found = editions.find_digest(self.engine, name)
+        stored = found[1] if found else None
+        if stored is not None and stored.html != built.rendered.html:
+            return digest_id, stored  # its stories were linked by the run that froze it
+        if built.article_ids:
+            Archive(self.engine, self.settings).link_digest(digest_id, built.article_ids)
+        return digest_id, built.rendered
+
+    def test_copies(self, to: list[str]) -> SendReport:
+        report = self.report
+        addresses = [normalize_email(a) for a in to]
+        built = self.build()
+        digest_id, rendered = built.digest_id, built.rendered
+        report.digest_id = digest_id
+        factory = MessageFactory(
+            self.settings, rendered, signer_for(self.settings), test=True, list_name=self.list_name
+        )
+        messages = []
+        for address in addresses:
+            known = get_subscriber(self.engine, address, self.list_name)
+            messages.append(factory.build(address, known.name if known else None))
+        if report.dry_run:
+            report.would_send = len(messages)
+            return report
+        _deliver(self.backend, messages, None, report, self.progress, len(messages), self.cancel)
+        report.location = self.backend.location()
+        return report
+
+    def edition(self, retry_failed: bool) -> SendReport:
+        engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
+        with editions.build_lock(self.settings, name):  # lists starting this edition at once: one build
+            try:
+                built = self.build()
+            except NothingNew as exc:
+                report.skipped_empty = True
+                report.warnings.append(str(exc))
+                log.info("%s: skipped", exc)
+                return report
+            digest_id, rendered = built.digest_id, built.rendered
+            # Built before anything is stored: a bad header in the config stops the run here.
+            factory = MessageFactory(self.settings, rendered, signer_for(self.settings), list_name=lst)
+            if report.dry_run:
+                report.digest_id = digest_id
+                if digest_id is not None:
+                    done = sendlog.counts(engine, digest_id, lst)
+                    report.skipped = done.sent + (0 if retry_failed else done.failed)
+                for _message in _messages(
+                    engine, factory, digest_id or -1, report, retry_failed=retry_failed, record=False, list_name=lst
+                ):
+                    report.would_send += 1
+                return report
+
+            if digest_id is None and count_active(engine, lst) == 0:
+                return report  # nobody to send to: do not freeze the edition yet
+            digest_id, stored = self.freeze(built)
+            if stored is not rendered:  # a run elsewhere froze it first: send theirs
+                factory = MessageFactory(self.settings, stored, signer_for(self.settings), list_name=lst)
+        report.digest_id = digest_id
+        sendlog.enqueue(engine, digest_id, lst)
+        before = sendlog.counts(engine, digest_id, lst)
+        report.skipped = before.sent + (0 if retry_failed else before.failed)
+        total = before.pending + (before.failed if retry_failed else 0)
+        if before.in_flight:
+            report.resent_in_flight = before.in_flight
+            report.warnings.append(
+                f"{before.in_flight} message(s) of edition {name} were in flight when an earlier run stopped; "
+                "their outcome is unknown, so they are sent again (a recipient may get it twice)"
+            )
+            log.warning("%s", report.warnings[-1])
+        journal = sendlog.SendLog(engine, digest_id)
+        messages = _messages(
+            engine,
+            factory,
+            digest_id,
+            report,
+            retry_failed=retry_failed,
+            record=True,
+            list_name=lst,
+            cancel=self.cancel,
+        )
+        again = "digest send" if lst == DEFAULT_LIST else f"digest send --list {lst}"
+        try:
+            _deliver(self.backend, messages, journal, report, self.progress, total, self.cancel)
+        except DeliveryError as exc:
+            left = sendlog.counts(engine, digest_id, lst)
+            owed = left.pending + (left.failed if retry_failed else 0)
+            raise DeliveryError(
+                f"{exc} ({report.sent} sent in this run, {owed} not yet sent: run `{again}` again to resume)"
+            ) from None
+        finally:
+            messages.close()  # the generator's database reads end here
+            journal.close()
+            if report.sent:
+                # the edition reached readers: its stories are no longer "new" for the next one
+                editions.mark_complete(engine, digest_id)
+        after = sendlog.counts(engine, digest_id, lst)
+        report.pending = after.pending
+        if self.cancel is not None and self.cancel.is_set() and after.pending:
+            report.cancelled = True
+            log.warning(
+                "edition %s: cancelled after %d sent in this run; %d still owed: run `%s` again to resume",
+                name,
+                report.sent,
+                after.pending,
+                again,
+            )
+        if after.pending == 0 and after.failed == 0:
+            editions.mark_complete(engine, digest_id)
+        report.location = self.backend.location()
+        return report
+
+
+def _deliver(
+    backend: BaseBackend,
+    messages: Iterable[OutgoingMessage],
+    journal: sendlog.SendLog | None,
+    report: SendReport,
+    progress: Progress | None,
+    total: int,
+    cancel: threading.Event | None = None,
+) -> None:
+    done = 0
+    if progress:
+        progress(0, total)
+    # The message generator stops at a cancel on its own; a backend that reads ahead (SMTP
+    # builds the next message while the server answers) is told too, so no connection starts
+    # a message it already took once cancel is set.
+    extra: dict[str, Any] = {"cancel": cancel} if cancel is not None and _accepts_cancel(backend) else {}
+    with backend:
+        for result in backend.deliver(messages, journal, **extra):
+            _tally(result, report)
+            done += 1
+            if progress:
+                progress(done, max(total, done))
+
+
+def _accepts_cancel(backend: BaseBackend) -> bool:
+    """Backends from plugins may predate the cancel hook; they stop through the generator."""
+    try:
+        params = inspect.signature(backend.deliver).parameters
+    except (TypeError, ValueError):
+        return False
+    return "cancel" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def _tally(result: SendResult, report: SendReport) -> None:
+    if result.ok:
+        report.sent += 1  # only this thread counts successes
+        log.info("sent to %s: %s %s", result.message.recipient, result.code or "", result.reply)
+    else:
+        report.note_failure(result.message.recipient, result.code, result.reply)

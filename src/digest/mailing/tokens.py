@@ -1,0 +1,114 @@
+"""Signed unsubscribe tokens: the link in every message proves which address to drop.
+
+A token is ``base64url(email) . base64url(list) . base64url(HMAC-SHA256(key, payload)[:16])``
+with payload ``"unsubscribe-list:" + list + LF + email``: the address and the subscriber list
+it was issued for travel inside the token (so the unsubscribe endpoint needs no lookup table)
+and the MAC makes it unforgeable. Tokens from before lists (``email . mac`` over
+``"unsubscribe:" + email``) stay valid and mean the "default" list.
+
+The key comes from ``DIGEST_UNSUBSCRIBE_KEY``; without one, a key is generated once and kept
+in the data directory (mode 0600) so the embedded default works out of the box, with a
+warning, because losing that file breaks old links.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from digest.config import Settings
+from digest.errors import ConfigError, InputError
+from digest.mailing.lists import DEFAULT_LIST, check_list_name
+
+log = logging.getLogger("digest.mailing.tokens")
+
+KEY_FILE = "unsubscribe.key"
+_MAC_BYTES = 16
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class UnsubscribeSigner:
+    """Makes and checks tokens with one key."""
+
+    def __init__(self, key: str | bytes) -> None:
+        raw = key.encode("utf-8") if isinstance(key, str) else key
+        if len(raw) < 16:
+            raise ConfigError("DIGEST_UNSUBSCRIBE_KEY: expected at least 16 characters")
+        self._key = raw
+
+    def _mac(self, email: str, list_name: str | None) -> bytes:
+        if list_name is None:  # a token from before lists
+            payload = b"unsubscribe:" + email.encode("utf-8")
+        else:
+            payload = b"unsubscribe-list:" + list_name.encode("utf-8") + b"\n" + email.encode("utf-8")
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+    def token(self, email: str, list_name: str = DEFAULT_LIST) -> str:
+        email = email.strip().lower()
+        list_name = check_list_name(list_name)
+        mac = self._mac(email, list_name)
+        return f"{_b64(email.encode('utf-8'))}.{_b64(list_name.encode('ascii'))}.{_b64(mac)}"
+
+    def verify_target(self, token: str) -> tuple[str, str]:
+        """(list, address) a genuine token was made for; InputError for anything else."""
+        malformed = "unsubscribe token: malformed (expected the token from an unsubscribe link)"
+        pieces = token.strip().split(".")
+        if len(pieces) not in (2, 3) or not all(pieces):
+            raise InputError(malformed)
+        try:
+            email = _unb64(pieces[0]).decode("utf-8")
+            list_name = _unb64(pieces[1]).decode("ascii") if len(pieces) == 3 else None
+            mac = _unb64(pieces[-1])
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise InputError(malformed) from None
+        if not hmac.compare_digest(mac, self._mac(email, list_name)):
+            raise InputError("unsubscribe token: signature does not match (wrong key or altered token)")
+        return list_name or DEFAULT_LIST, email
+
+    def verify(self, token: str) -> str:
+        """The address a genuine token was made for; InputError for anything else."""
+        return self.verify_target(token)[1]
+
+
+def load_key(settings: Settings) -> str:
+    """The signing key: from the environment, else the data dir's key file (created once)."""
+    if settings.unsubscribe_key:
+        return str(settings.unsubscribe_key)
+    path = Path(settings.data_dir) / KEY_FILE
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    log.warning(
+        "no DIGEST_UNSUBSCRIBE_KEY set: generated a signing key in %s; keep that file "
+        "(unsubscribe links depend on it) or set DIGEST_UNSUBSCRIBE_KEY",
+        path,
+    )
+    return key
+
+
+def signer_for(settings: Settings) -> UnsubscribeSigner:
+    return UnsubscribeSigner(load_key(settings))
+
+
+def unsubscribe_url(settings: Settings, token: str) -> str:
+    return settings.delivery.unsubscribe_url.replace("{token}", token)
