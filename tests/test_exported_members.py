@@ -30,6 +30,7 @@ STABLE = {
     # the errors
     "DigestError",
     "ConfigError",
+    "DatabaseError",
     "DeliveryError",
     "FetchError",
     "InputError",

@@ -16,7 +16,15 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from digest.errors import ConfigError, DeliveryError, DigestError, FetchError, InputError, TemplateError
+from digest.errors import (
+    ConfigError,
+    DatabaseError,
+    DeliveryError,
+    DigestError,
+    FetchError,
+    InputError,
+    TemplateError,
+)
 from digest.models import Article, Digest, Recipient, Related, SocialPost, Story, Summary, Teaser
 from digest.version import __version__
 
@@ -45,6 +53,7 @@ __all__ = [
     "Article",
     "BuildResult",
     "ConfigError",
+    "DatabaseError",
     "DeliveryError",
     "Digest",
     "DigestError",

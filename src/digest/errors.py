@@ -23,3 +23,7 @@ class FetchError(DigestError):
 
 class DeliveryError(DigestError):
     """A backend that cannot deliver (server down, refused, misconfigured)."""
+
+
+class DatabaseError(DigestError):
+    """The database cannot be used as it is: at another schema revision, busy, or unreachable."""

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from tests.support.delivery import ROOT, UNSUBSCRIBE_KEY, check_message, cli, configure
 from tests.support.scheduler import write_job
 
-from digest.errors import InputError
+from digest.errors import DatabaseError, InputError
 from digest.mailing import editions, sendlog, subscribers
 from digest.mailing import send as send_module
 from digest.mailing.send import send_digest
@@ -231,6 +231,10 @@ def test_an_old_database_gets_the_list_column(monkeypatch: pytest.MonkeyPatch, t
     db.execute("INSERT INTO subscribers VALUES (1, 'old@example.org', 'Old', 1, '2025-01-01 00:00:00', NULL)")
     db.commit()
     db.close()
+    with pytest.raises(DatabaseError, match="digest db upgrade"):
+        open_engine(settings)
+    upgrade = cli("db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
     engine = open_engine(settings)
     old = subscribers.get(engine, "old@example.org")
     assert old is not None and old.list == "default" and old.active

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "send": "digest.cli.send:send",
     "subscribers": "digest.cli.subscribers:subscribers",
     "schedule": "digest.cli.schedule:schedule",
+    "db": "digest.cli.db:db",
 }
 
 

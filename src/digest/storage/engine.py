@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from digest.config import Settings
-from digest.storage.schema import metadata
+from digest.storage import migrate
 
 
 def database_url(settings: Settings) -> str:
@@ -29,32 +29,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def open_engine(settings: Settings | None = None, url: str | None = None) -> Engine:
-    """An engine with every table created; WAL mode on SQLite so readers never block a send."""
+    """An engine on an up-to-date database; WAL mode on SQLite so readers never block a send.
+
+    A database that does not exist yet is created at the current schema. One made by an
+    earlier digest stops here with DatabaseError naming `digest db upgrade` (a schema change
+    is never made behind the user's back: on a shared PostgreSQL another version may still run).
+    """
+    engine = connect(settings, url)
+    try:
+        migrate.ensure_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def connect(settings: Settings | None = None, url: str | None = None) -> Engine:
+    """An engine without any schema check (for `digest db` itself)."""
     if url is None:
         if settings is None:
             raise ValueError("open_engine needs settings or a url")
         url = database_url(settings)
-    engine = create_engine(url, future=True)
+    engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    metadata.create_all(engine)
-    if engine.dialect.name == "sqlite":
-        _add_list_column(engine)
     return engine
-
-
-def _add_list_column(engine: Engine) -> None:
-    """A database made before subscriber lists: add the column (everyone on "default").
-
-    The old table keeps its one-address-one-row uniqueness (SQLite cannot drop it in place),
-    so there an address can be on one list only; digest.mailing.subscribers says so when it matters.
-    """
-    with engine.connect() as conn:
-        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(subscribers)")}
-    if "list" in columns:
-        return
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE subscribers ADD COLUMN list VARCHAR(64) NOT NULL DEFAULT 'default'")
-        conn.exec_driver_sql(
-            "CREATE UNIQUE INDEX IF NOT EXISTS uq_subscriber_list_email_upgraded ON subscribers (list, email)"
-        )

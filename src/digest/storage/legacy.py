@@ -1,0 +1,103 @@
+"""The schema of digest 0.1.0, frozen: the baseline migration creates it, and `digest db upgrade`
+fills in whatever tables an early 0.1.0 file lacks. Never edit: later changes are migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+release_0_1 = MetaData()
+
+articles = Table(
+    "articles",
+    release_0_1,
+    Column("id", Integer, primary_key=True),
+    Column("canonical_url", String(2048), unique=True, nullable=True),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("guid", String(2048), nullable=True, index=True),
+    Column("source", String(2048), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", String(2048), nullable=True),
+    Column("site", String(512), nullable=True),
+    Column("author", String(512), nullable=True),
+    Column("language", String(16), nullable=True),
+    Column("published", DateTime(timezone=True), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("related", JSON, nullable=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False, index=True),
+)
+
+feed_state = Table(
+    "feed_state",
+    release_0_1,
+    Column("url", String(2048), primary_key=True),
+    Column("etag", String(512), nullable=True),
+    Column("last_modified", String(128), nullable=True),
+    Column("content_hash", String(64), nullable=True),  # sha256 of the last body: unchanged = skip
+    Column("checked_at", DateTime(timezone=True), nullable=True),
+)
+
+digests = Table(
+    "digests",
+    release_0_1,
+    Column("id", Integer, primary_key=True),
+    Column("edition", String(256), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("subject", Text, nullable=True),
+    Column("html", Text, nullable=True),
+    Column("text", Text, nullable=True),
+)
+
+digest_articles = Table(
+    "digest_articles",
+    release_0_1,
+    Column("digest_id", Integer, ForeignKey("digests.id"), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    # "which digests included this article" and "new since the last sent digest" look up by article.
+    Index("ix_digest_articles_article", "article_id"),
+)
+
+subscribers = Table(
+    "subscribers",
+    release_0_1,
+    Column("id", Integer, primary_key=True),
+    # the named list the address is on (digest.mailing.lists); the same address may be on several lists
+    Column("list", String(64), nullable=False, default="default", server_default="default"),
+    Column("email", String(320), nullable=False),
+    Column("name", String(256), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("list", "email", name="uq_subscriber_list_email"),
+)
+
+sends = Table(
+    "sends",
+    release_0_1,
+    Column("id", Integer, primary_key=True),
+    Column("digest_id", Integer, ForeignKey("digests.id"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("code", Integer, nullable=True),
+    Column("reply", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("digest_id", "subscriber_id", name="uq_send_once"),
+    Index("ix_sends_digest_status", "digest_id", "status"),
+)
