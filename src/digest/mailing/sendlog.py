@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Engine, and_, bindparam, exists, func, ins
 
 from digest.deliver.base import OutgoingMessage, SendResult
 from digest.mailing.lists import DEFAULT_LIST
+from digest.mailing.subscribers import ACTIVE
 from digest.storage.schema import sends, subscribers
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -57,7 +58,7 @@ def enqueue(engine: Engine, digest_id: int, list_name: str = DEFAULT_LIST) -> in
     already = exists().where(sends.c.digest_id == digest_id, sends.c.subscriber_id == subscribers.c.id)
     owed = select(
         literal(digest_id), subscribers.c.id, literal(PENDING), literal(0), literal(_now(), sends.c.updated_at.type)
-    ).where(subscribers.c.active.is_(True), subscribers.c.list == list_name, ~already)
+    ).where(subscribers.c.status == ACTIVE, subscribers.c.list == list_name, ~already)
     with engine.begin() as conn:
         result = conn.execute(
             insert(sends).from_select(["digest_id", "subscriber_id", "status", "attempts", "updated_at"], owed)
@@ -74,7 +75,7 @@ def counts(engine: Engine, digest_id: int, list_name: str | None = DEFAULT_LIST)
     q = (
         select(sends.c.status, func.count(), in_flight)
         .join(subscribers, subscribers.c.id == sends.c.subscriber_id)
-        .where(sends.c.digest_id == digest_id, subscribers.c.active.is_(True))
+        .where(sends.c.digest_id == digest_id, subscribers.c.status == ACTIVE)
         .group_by(sends.c.status)
     )
     if list_name is not None:
@@ -111,7 +112,7 @@ def targets(
         select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
         .select_from(subscribers.outerjoin(sends, join_on) if include_unlogged else subscribers.join(sends, join_on))
         .where(
-            subscribers.c.active.is_(True),
+            subscribers.c.status == ACTIVE,
             subscribers.c.list == list_name,
             wanted,
             subscribers.c.id > bindparam("last"),

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, delete, func, insert, select, update
+from sqlalchemy import Engine, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
@@ -33,20 +33,29 @@ from digest.storage.schema import sends, subscribers
 
 MAX_NAME = 256
 
+# A subscriber's status on one list. Only ACTIVE is ever mailed an edition.
+PENDING = "pending"  # signed up, double opt-in not confirmed yet
+ACTIVE = "active"
+UNSUBSCRIBED = "unsubscribed"
+BOUNCED = "bounced"  # the address does not exist (hard bounce), or bounced too often
+COMPLAINED = "complained"  # marked a message as spam
+STATUSES = (PENDING, ACTIVE, UNSUBSCRIBED, BOUNCED, COMPLAINED)
+IS_ACTIVE = subscribers.c.status == ACTIVE
+
 
 @dataclass(frozen=True)
 class Subscriber:
     id: int
     email: str
     name: str | None
-    active: bool
+    status: str
     created_at: datetime
     unsubscribed_at: datetime | None
     list: str = DEFAULT_LIST
 
     @property
-    def status(self) -> str:
-        return "active" if self.active else "unsubscribed"
+    def active(self) -> bool:
+        return self.status == ACTIVE
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,18 +115,11 @@ def clean_name(name: str | None) -> str | None:
 
 
 def _row(row: Any) -> Subscriber:
-    return Subscriber(row.id, row.email, row.name, bool(row.active), row.created_at, row.unsubscribed_at, row.list)
+    return Subscriber(row.id, row.email, row.name, row.status, row.created_at, row.unsubscribed_at, row.list)
 
 
 def _on(list_name: str, address: str) -> Any:
     return (subscribers.c.list == list_name) & (subscribers.c.email == address)
-
-
-def _old_schema(list_name: str) -> InputError:
-    return InputError(
-        f"cannot put this address on list {list_name!r}: the database was created before subscriber lists "
-        "and allows an address on one list only (start a fresh DIGEST_DATA_DIR to use several lists)"
-    )
 
 
 def get(engine: Engine, email: str, list_name: str = DEFAULT_LIST) -> Subscriber | None:
@@ -142,24 +144,20 @@ def add(
     with engine.begin() as conn:
         row = conn.execute(select(subscribers).where(_on(list_name, address))).first()
         if row is None:
-            try:
-                conn.execute(
-                    insert(subscribers).values(list=list_name, email=address, name=name, active=True, created_at=_now())
-                )
-            except IntegrityError:
-                raise _old_schema(list_name) from None
+            row_values = {"list": list_name, "email": address, "name": name, "status": ACTIVE, "created_at": _now()}
+            conn.execute(insert(subscribers).values(**row_values))
             outcome = "added"
-        elif not row.active and not resubscribe:
+        elif row.status != ACTIVE and not resubscribe:
             outcome = "suppressed"
         else:
             values: dict[str, Any] = {}
             if name and name != row.name:
                 values["name"] = name
-            if not row.active:
-                values.update(active=True, unsubscribed_at=None)
+            if row.status != ACTIVE:
+                values.update(status=ACTIVE, unsubscribed_at=None)
             if values:
                 conn.execute(update(subscribers).where(subscribers.c.id == row.id).values(**values))
-            outcome = "resubscribed" if not row.active else "updated" if values else "unchanged"
+            outcome = "resubscribed" if row.status != ACTIVE else "updated" if values else "unchanged"
         fresh = conn.execute(select(subscribers).where(_on(list_name, address))).one()
     return AddResult(_row(fresh), outcome)
 
@@ -219,13 +217,13 @@ def import_csv(engine: Engine, path: str | Path, *, batch: int = 1000, list_name
             existing = {
                 r.email: r
                 for r in conn.execute(
-                    select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.active).where(
+                    select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.status).where(
                         subscribers.c.list == list_name, subscribers.c.email.in_(list(pending))
                     )
                 )
             }
             new = [
-                {"list": list_name, "email": e, "name": n, "active": True, "created_at": _now()}
+                {"list": list_name, "email": e, "name": n, "status": ACTIVE, "created_at": _now()}
                 for e, n in pending.items()
                 if e not in existing
             ]
@@ -233,11 +231,14 @@ def import_csv(engine: Engine, path: str | Path, *, batch: int = 1000, list_name
                 try:
                     conn.execute(insert(subscribers), new)
                 except IntegrityError:
-                    raise _old_schema(list_name) from None
+                    raise InputError(
+                        f"list {list_name!r} changed while importing (another process added some of these "
+                        "addresses); run the import again: it is safe to repeat"
+                    ) from None
             report.added += len(new)
             for address, row in existing.items():
                 name = pending[address]
-                if not row.active:
+                if row.status != ACTIVE:
                     report.suppressed += 1
                 elif name and name != row.name:
                     conn.execute(update(subscribers).where(subscribers.c.id == row.id).values(name=name))
@@ -272,7 +273,7 @@ def iter_subscribers(
     if list_name is not None:
         q = q.where(subscribers.c.list == check_list_name(list_name))
     if active_only:
-        q = q.where(subscribers.c.active.is_(True))
+        q = q.where(IS_ACTIVE)
     last = 0
     while True:
         with engine.connect() as conn:
@@ -286,7 +287,7 @@ def iter_subscribers(
 
 def count_active(engine: Engine, list_name: str | None = DEFAULT_LIST) -> int:
     """Active subscribers of one list (of every list with ``list_name=None``)."""
-    q = select(func.count()).select_from(subscribers).where(subscribers.c.active.is_(True))
+    q = select(func.count()).select_from(subscribers).where(IS_ACTIVE)
     if list_name is not None:
         q = q.where(subscribers.c.list == check_list_name(list_name))
     with engine.connect() as conn:
@@ -296,7 +297,7 @@ def count_active(engine: Engine, list_name: str | None = DEFAULT_LIST) -> int:
 def list_names(engine: Engine) -> dict[str, tuple[int, int]]:
     """Every list with (active, total) subscribers, by name."""
     q = (
-        select(subscribers.c.list, func.sum(subscribers.c.active.cast(Integer)), func.count())
+        select(subscribers.c.list, func.sum(case((IS_ACTIVE, 1), else_=0)), func.count())
         .group_by(subscribers.c.list)
         .order_by(subscribers.c.list)
     )
@@ -344,10 +345,12 @@ def unsubscribe(
         row = conn.execute(select(subscribers).where(_on(list_name, address))).first()
         if row is None:
             raise _not_found(address, list_name)
-        changed = bool(row.active)
+        changed = row.status in (ACTIVE, PENDING)
         if changed:
             conn.execute(
-                update(subscribers).where(subscribers.c.id == row.id).values(active=False, unsubscribed_at=_now())
+                update(subscribers)
+                .where(subscribers.c.id == row.id)
+                .values(status=UNSUBSCRIBED, unsubscribed_at=_now())
             )
         fresh = conn.execute(select(subscribers).where(subscribers.c.id == row.id)).one()
     return _row(fresh), changed

@@ -17,12 +17,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.errors import DatabaseError
 from digest.storage.legacy import release_0_1
 from digest.storage.schema import metadata
 
-HEAD = "0001"
+HEAD = "0002"
 BASELINE = "0001"  # the schema of digest 0.1.0, whose databases carry no revision at all
 VERSION_TABLE = "alembic_version"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -140,28 +141,47 @@ def _schema_lock(engine: Engine) -> Iterator[None]:
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Bring the database to HEAD (creating it if empty); returns (revision before, after)."""
+    """Bring the database to HEAD (creating it if empty); returns (revision before, after).
+
+    All of it happens in one transaction: a failure leaves the database as it was.
+    """
     from alembic import command
     from alembic.config import Config
 
-    with _schema_lock(engine):
-        with engine.connect() as conn:
-            before = revision_of(conn)
-            fresh = before is None and not _has_digest_tables(conn)
-        if fresh:
-            with engine.begin() as conn:
-                metadata.create_all(conn)
-                _stamp(conn, HEAD)
-            return None, HEAD
-        with engine.begin() as conn:
-            if before is None:
-                _adopt_release_0_1(conn)
-            config = Config()
-            config.set_main_option("script_location", str(_MIGRATIONS))
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-            after = revision_of(conn)
-    return before, after or HEAD
+    with _schema_lock(engine), engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # SQLite alters a table by copying it; foreign keys must not fire meanwhile (the
+            # pragma only takes effect outside a transaction). Checked again before commit.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                before = revision_of(conn)
+                if before is None and not _has_digest_tables(conn):
+                    metadata.create_all(conn)
+                    _stamp(conn, HEAD)
+                    return None, HEAD
+                if before is None:
+                    _adopt_release_0_1(conn)
+                config = Config()
+                config.set_main_option("script_location", str(_MIGRATIONS))
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                if conn.dialect.name == "sqlite":
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise DatabaseError(
+                            f"{shown_url(engine)}: upgrade stopped: a row of {broken[0]} lost its parent"
+                        )
+                after = revision_of(conn) or HEAD
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", exc) or exc).split())
+            raise DatabaseError(f"{shown_url(engine)}: upgrade failed, nothing changed: {reason}") from exc
+        finally:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+    return before, after
 
 
 def _adopt_release_0_1(conn: Connection) -> None:

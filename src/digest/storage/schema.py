@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -83,10 +82,13 @@ subscribers = Table(
     Column("list", String(64), nullable=False, default="default", server_default="default"),
     Column("email", String(320), nullable=False),
     Column("name", String(256), nullable=True),
-    Column("active", Boolean, nullable=False, default=True),
+    # pending (double opt-in not confirmed) | active | unsubscribed | bounced | complained:
+    # only "active" is ever mailed an edition
+    Column("status", String(16), nullable=False, default="active", server_default="active"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("list", "email", name="uq_subscriber_list_email"),
+    Index("ix_subscribers_list_status", "list", "status"),
 )
 
 sends = Table(
