@@ -9,6 +9,7 @@ Secrets are never read from the TOML: only from the environment or `.env`.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -128,6 +129,20 @@ def timezone(value: Any) -> str:
     return value
 
 
+def patterns(value: Any) -> tuple[str, ...]:
+    """Words (matched whole, any case) or ``re:`` regular expressions, each checked now."""
+    items = string_list(value)
+    for item in items:
+        if item.startswith("re:"):
+            try:
+                re.compile(item[3:])
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {item!r} ({exc})") from None
+        elif not item.strip():
+            raise ValueError("expected words or re: patterns, got an empty string")
+    return items
+
+
 def setting(default: Any, check: Validator, doc: str = "") -> Any:
     """A dataclass field whose value is validated with ``check`` when loaded."""
     if isinstance(default, list | dict):
@@ -150,6 +165,8 @@ class DigestSettings:
     max_stories: int = setting(20, integer(1, 200))
     # "only new" digests also take unsent articles ingested earlier, first seen this recently
     new_within_days: int = setting(3, integer(0, 365))
+    # With [[sections]]: the heading of the stories no section takes ("" leaves them out).
+    other_section: str = setting("More news", text)
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,22 @@ class SourceSettings:
     name: str | None = setting(None, optional_text)
     max_items: int = setting(20, integer(1, 1000))
     fetch_full_text: bool = setting(False, boolean)
+    # Keep only stories matching one of `include` (when given), and none of `exclude`: words
+    # (whole words, any case) or "re:" regular expressions, tried on the title, text and categories.
+    include: tuple[str, ...] = setting((), patterns)
+    exclude: tuple[str, ...] = setting((), patterns)
+
+
+@dataclass(frozen=True)
+class SectionSettings:
+    """A heading of the edition; the first section whose rules match a story takes it."""
+
+    name: str = setting("", text)
+    sources: tuple[str, ...] = setting((), string_list)  # [[sources]] names
+    categories: tuple[str, ...] = setting((), string_list)  # feed categories / page sections, any case
+    url_prefixes: tuple[str, ...] = setting((), string_list)
+    keywords: tuple[str, ...] = setting((), patterns)  # in the title or text, any case
+    max_stories: int = setting(0, integer(0, 200))  # 0: no cap of its own
 
 
 @dataclass(frozen=True)
@@ -209,6 +242,9 @@ class EmailSettings:
     max_teasers: int = setting(3, integer(0, 10))
     language: str = setting("en", text)
     footer: str | None = setting(None, optional_text)  # who sends it and why; {title} {from_name}
+    # Story images: "thumbnails" (the first story a full-width hero, the others small beside
+    # their text), "hero" (the first story's only) or "none". Referenced by URL, never embedded.
+    images: str = setting("thumbnails", choice("thumbnails", "hero", "none"))
 
 
 SOCIAL_PLATFORMS = ("x", "bluesky", "mastodon", "linkedin", "threads")
@@ -284,6 +320,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     sources: tuple[SourceSettings, ...] = ()
+    sections: tuple[SectionSettings, ...] = ()
     config_path: Path | None = None  # None: the built-in default
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths in the config start here
     data_dir: Path = field(default_factory=lambda: Path(".digest"))
@@ -377,11 +414,11 @@ def load_settings(
 
     sections: dict[str, Any] = {}
     for key, value in raw.items():
-        if key == "sources":
+        if key in ("sources", "sections"):
             continue
         cls = SECTIONS.get(key)
         if cls is None:
-            known = ", ".join(sorted([*SECTIONS, "sources"]))
+            known = ", ".join(sorted([*SECTIONS, "sources", "sections"]))
             raise ConfigError(f"{label}: [{key}]: unknown section (known sections: {known})")
         if not isinstance(value, dict):
             raise ConfigError(f"{label}: {key}: expected a [{key}] table")
@@ -399,6 +436,7 @@ def load_settings(
         if getattr(src, needed) is None:
             raise ConfigError(f"{label}: [[sources]] #{i}: type {src.type} needs a {needed}")
         sources.append(src)
+    story_sections = _story_sections(raw.get("sections", []), label)
 
     data_dir = Path(merged_env.get("DIGEST_DATA_DIR") or ".digest").expanduser()
     password = merged_env.get("DIGEST_SMTP_PASSWORD")
@@ -406,12 +444,38 @@ def load_settings(
     return Settings(
         **sections,
         sources=tuple(sources),
+        sections=story_sections,
         config_path=config_path,
         base_dir=source_path.resolve().parent,
         data_dir=data_dir,
         smtp_password=Secret(password) if password else None,
         unsubscribe_key=Secret(signing_key) if signing_key else None,
     )
+
+
+def _story_sections(raw: Any, label: str) -> tuple[SectionSettings, ...]:
+    """``[[sections]]``: each needs a unique name and at least one rule."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{label}: sections: expected [[sections]] tables")
+    found: list[SectionSettings] = []
+    names: set[str] = set()
+    for i, item in enumerate(raw, start=1):
+        where = f"[[sections]] #{i}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{label}: {where}: expected a table")
+        section = build_section(SectionSettings, item, where, label)
+        if not section.name.strip() or any(ch in section.name for ch in "\r\n"):
+            raise ConfigError(f"{label}: {where} name: expected a heading of one line")
+        if section.name.casefold() in names:
+            raise ConfigError(f"{label}: {where} name: {section.name!r} is used by an earlier section")
+        if not (section.sources or section.categories or section.url_prefixes or section.keywords):
+            raise ConfigError(
+                f"{label}: {where} ({section.name}): give at least one rule: "
+                "sources, categories, url_prefixes or keywords"
+            )
+        names.add(section.name.casefold())
+        found.append(section)
+    return tuple(found)
 
 
 def with_overrides(settings: Settings, section: str, **values: Any) -> Settings:

@@ -18,6 +18,17 @@ class Related:
     title: str
     url: str | None = None
     section: str | None = None
+    block: str | None = None  # the heading of the page's block it was listed in ("More from X")
+
+
+@dataclass
+class Image:
+    """A story's lead image, referenced by URL (https only, never embedded in the email)."""
+
+    url: str
+    alt: str | None = None
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass
@@ -34,6 +45,9 @@ class Article:
     language: str | None = None
     related: list[Related] = field(default_factory=list)
     guid: str | None = None
+    image: Image | None = None
+    categories: list[str] = field(default_factory=list)  # feed categories, page sections
+    origin: str | None = None  # the configured source it came from (its name, else URL or path)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -58,6 +72,7 @@ class Teaser:
     url: str | None
     origin: str = "page"  # "page" (the article's own links), "digest" or "archive"
     score: float | None = None
+    label: str | None = None  # the heading to show it under: a page's own block heading
 
 
 @dataclass
@@ -65,6 +80,7 @@ class Story:
     article: Article
     summary: Summary
     teasers: list[Teaser] = field(default_factory=list)
+    section: str | None = None  # the [[sections]] heading it goes under, if any
 
 
 @dataclass
@@ -89,6 +105,7 @@ class SocialPost:
     facets: list[dict[str, Any]] | None = None  # Bluesky: link/tag facets, UTF-8 byte offsets
     thread_facets: list[list[dict[str, Any]]] | None = None  # Bluesky: facets of each thread part
     link_attachment: str | None = None  # a link too long for the text limit (never cut)
+    card: dict[str, str | None] | None = None  # Bluesky link card: uri, title, description, thumb
     warnings: list[str] = field(default_factory=list)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -26,6 +27,8 @@ def article_record(article: Article) -> dict[str, Any]:
         "site": article.site,
         "text": article.text,
         "related": [{"title": r.title, "url": r.url, "section": r.section} for r in article.related],
+        "image": asdict(article.image) if article.image else None,
+        "categories": list(article.categories),
     }
 
 

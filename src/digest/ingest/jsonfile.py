@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from digest.errors import InputError
+from digest.ingest.images import clean_categories, mapping_image
 from digest.models import Article, Related
 
 TEXT_KEYS = ("text", "body", "content", "articleBody")
@@ -55,17 +56,20 @@ def article_from_mapping(data: Any, source: str) -> tuple[Article, bool]:
             break
     title = _str(data.get("title")) or _str(data.get("headline"))
     author = data.get("author")
+    url = _str(data.get("url")) or _str(data.get("link"))
     article = Article(
         title=title or "",
         text=text,
         source=source,
-        url=_str(data.get("url")) or _str(data.get("link")),
+        url=url,
         published=published,
         author=_str(author.get("name")) if isinstance(author, dict) else _str(author),
         site=_str(data.get("site")) or _str(data.get("source_name")),
         language=_str(data.get("language")) or _str(data.get("lang")),
         related=_related(data.get("related")),
         guid=_str(data.get("id")) if isinstance(data.get("id"), str) else None,
+        image=mapping_image(data.get("image"), url),
+        categories=clean_categories(data.get("categories") or data.get("category") or []),
     )
     return article, title is not None
 

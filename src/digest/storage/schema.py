@@ -38,6 +38,9 @@ articles = Table(
     Column("published", DateTime(timezone=True), nullable=True),
     Column("text", Text, nullable=False),
     Column("related", JSON, nullable=True),
+    Column("image", JSON, nullable=True),  # {url, alt, width, height}
+    Column("categories", JSON, nullable=True),  # feed categories, page sections
+    Column("origin", String(512), nullable=True),  # the configured source's name (sections by source)
     Column("first_seen", DateTime(timezone=True), nullable=False, index=True),
 )
 
