@@ -126,9 +126,7 @@ def image_warnings(stories: Sequence[Story], images: str) -> list[PreviewWarning
         if image is None:
             out.append(PreviewWarning("image", f"Story {i} “{title}” has no image"))
         elif not (image.alt or "").strip():
-            out.append(
-                PreviewWarning("alt", f"Story {i} “{title}”: its image has no alt text (readers get the title)")
-            )
+            out.append(PreviewWarning("alt", f"Story {i} “{title}”: its image has no alt text (readers get the title)"))
     return out
 
 
