@@ -143,6 +143,15 @@ def patterns(value: Any) -> tuple[str, ...]:
     return items
 
 
+def clock_time(value: Any) -> str:
+    """ "HH:MM" on a 24-hour clock, or "" for none."""
+    if value == "":
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+        raise ValueError(f'expected a time like "07:30" (24-hour clock) or "", got {_show(value)}')
+    return value.strip()
+
+
 def setting(default: Any, check: Validator, doc: str = "") -> Any:
     """A dataclass field whose value is validated with ``check`` when loaded."""
     if isinstance(default, list | dict):
@@ -286,6 +295,12 @@ class DeliverySettings:
 @dataclass(frozen=True)
 class ScheduleSettings:
     jobs_dir: str = setting("scheduled", text)
+    # Jobs with approve = true: a draft not approved by this local time ("HH:MM", "" = no
+    # deadline) is sent anyway or skipped, as on_timeout says (logged either way).
+    approve_by: str = setting("", clock_time)
+    on_timeout: str = setting("skip", choice("skip", "send"))
+    # Where editors review drafts: the `digest preview --serve` address the review mail links to.
+    review_url: str = setting("http://127.0.0.1:8765/", text)
 
 
 SECTIONS: dict[str, type] = {

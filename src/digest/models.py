@@ -81,6 +81,7 @@ class Story:
     summary: Summary
     teasers: list[Teaser] = field(default_factory=list)
     section: str | None = None  # the [[sections]] heading it goes under, if any
+    edited: list[str] = field(default_factory=list)  # what an editor changed: "lede", "key_points.2", "image"
 
 
 @dataclass
@@ -113,3 +114,58 @@ class SocialPost:
 class Recipient:
     email: str
     name: str | None = None
+
+
+# ---------------------------------------------------------------- as data (a draft edition is stored so)
+
+# Enough of an article's text for a link card's description; a draft never needs the whole page.
+_STORED_TEXT = 2000
+
+
+def digest_to_data(digest: Digest) -> dict[str, Any]:
+    """A digest as JSON-able data that ``digest_from_data`` turns back into the same digest
+    (article texts shortened): how a draft edition waits for review."""
+    return {
+        "title": digest.title,
+        "date": digest.date.isoformat(),
+        "intro": digest.intro,
+        "edition": digest.edition,
+        "warnings": list(digest.warnings),
+        "stories": [
+            {
+                "article": {**asdict(s.article), "text": s.article.text[:_STORED_TEXT]}
+                | {"published": s.article.published.isoformat() if s.article.published else None},
+                "summary": asdict(s.summary),
+                "teasers": [asdict(t) for t in s.teasers],
+                "section": s.section,
+                "edited": list(s.edited),
+            }
+            for s in digest.stories
+        ],
+    }
+
+
+def digest_from_data(data: dict[str, Any]) -> Digest:
+    stories = []
+    for item in data["stories"]:
+        a = dict(item["article"])
+        a["published"] = datetime.fromisoformat(a["published"]) if a.get("published") else None
+        a["related"] = [Related(**r) for r in a.get("related") or []]
+        a["image"] = Image(**a["image"]) if a.get("image") else None
+        stories.append(
+            Story(
+                article=Article(**a),
+                summary=Summary(**item["summary"]),
+                teasers=[Teaser(**t) for t in item.get("teasers") or []],
+                section=item.get("section"),
+                edited=list(item.get("edited") or []),
+            )
+        )
+    return Digest(
+        title=data["title"],
+        date=date.fromisoformat(data["date"]),
+        stories=stories,
+        intro=data.get("intro"),
+        edition=data.get("edition"),
+        warnings=list(data.get("warnings") or []),
+    )

@@ -283,7 +283,7 @@ def test_two_lists_sending_a_new_edition_at_once_share_one_rendering(
     # The worst interleaving, made certain: both runs build before either stores its rendering
     # (where builds are serialized, the first one waits out the timeout and goes on alone).
     built = threading.Barrier(2)
-    rendering = send_module._rendering
+    rendering = send_module.prepare_edition
 
     def rendering_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
         edition = rendering(*args, **kwargs)
@@ -291,7 +291,7 @@ def test_two_lists_sending_a_new_edition_at_once_share_one_rendering(
             built.wait(timeout=3)
         return edition
 
-    monkeypatch.setattr(send_module, "_rendering", rendering_then_wait)
+    monkeypatch.setattr(send_module, "prepare_edition", rendering_then_wait)
     reports: dict[str, object] = {}
 
     def send(list_name: str) -> None:

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "subscribers": "digest.cli.subscribers:subscribers",
     "schedule": "digest.cli.schedule:schedule",
     "db": "digest.cli.db:db",
+    "editions": "digest.cli.editions:editions",
 }
 
 

@@ -59,6 +59,23 @@ def find_digest(engine: Engine, edition: str) -> tuple[int, RenderedEmail | None
     return row.id, rendered
 
 
+# An edition under review (a job with approve = true) is sent only once approved.
+DRAFT, APPROVED, DISCARDED = "draft", "approved", "discarded"
+
+
+def check_sendable(engine: Engine, edition: str) -> None:
+    """InputError when the edition waits for review or was discarded: only approval sends it."""
+    with engine.connect() as conn:
+        status = conn.execute(select(digests.c.status).where(digests.c.edition == edition)).scalar()
+    if status == DRAFT:
+        raise InputError(
+            f"edition {edition} is a draft waiting for review: send it with `digest editions approve {edition}` "
+            f"(or drop it with `digest editions discard {edition}`)"
+        )
+    if status == DISCARDED:
+        raise InputError(f"edition {edition} was discarded by an editor: it is never sent")
+
+
 def save_digest(engine: Engine, edition: str, title: str, rendered: RenderedEmail) -> int:
     """Freeze an edition's rendering: every later run of this edition sends exactly this.
 

@@ -44,6 +44,7 @@ from digest.mailing.message import HeaderInjectionError, MessageFactory
 from digest.mailing.subscribers import count_active
 from digest.mailing.subscribers import get as get_subscriber
 from digest.mailing.tokens import signer_for
+from digest.models import Digest
 from digest.render.email import RenderedEmail, render_email
 from digest.storage.archive import Archive
 from digest.storage.engine import open_engine
@@ -107,15 +108,18 @@ class NothingNew(Exception):
 
 
 @dataclass
-class _Edition:
+class PreparedEdition:
+    """An edition ready to send (or to hold for review): its rendering and where it came from."""
+
     digest_id: int | None
     rendered: RenderedEmail
     title: str
     article_ids: list[int] = field(default_factory=list)
     frozen: bool = False  # the rendering came from an earlier run of this edition
+    digest: Digest | None = None  # the digest it was built from (None when frozen)
 
 
-def _rendering(
+def prepare_edition(
     engine: Engine,
     settings: Settings,
     edition: str,
@@ -123,11 +127,11 @@ def _rendering(
     only_new: bool = False,
     skip_if_empty: bool = False,
     list_name: str = DEFAULT_LIST,
-) -> _Edition:
+) -> PreparedEdition:
     """The edition to send: the frozen one if it started, else a fresh build through the archive."""
     found = editions.find_digest(engine, edition)
     if found is not None and found[1] is not None:
-        return _Edition(found[0], found[1], settings.digest.title, frozen=True)
+        return PreparedEdition(found[0], found[1], settings.digest.title, frozen=True)
     from digest.compose.build import build_digest  # the summarizer loads only when an edition is built
 
     archive = Archive(engine, settings)
@@ -150,7 +154,7 @@ def _rendering(
     rendered = render_email(digest, settings)
     for warning in [*digest.warnings, *rendered.warnings]:
         log.warning("%s", warning)
-    return _Edition(found[0] if found else None, rendered, digest.title, built.article_ids)
+    return PreparedEdition(found[0] if found else None, rendered, digest.title, built.article_ids, digest=digest)
 
 
 def _messages(
@@ -231,8 +235,8 @@ class _Run:
     list_name: str = DEFAULT_LIST
     cancel: threading.Event | None = None
 
-    def build(self) -> _Edition:
-        return _rendering(
+    def build(self) -> PreparedEdition:
+        return prepare_edition(
             self.engine,
             self.settings,
             self.report.edition,
@@ -242,7 +246,7 @@ class _Run:
             self.list_name,
         )
 
-    def freeze(self, built: _Edition) -> tuple[int, RenderedEmail]:
+    def freeze(self, built: PreparedEdition) -> tuple[int, RenderedEmail]:
         """Store the edition's rendering (once) and link its stories; returns what was stored."""
         name = self.report.edition
         digest_id = editions.save_digest(self.engine, name, built.title, built.rendered)
@@ -278,6 +282,7 @@ class _Run:
 
     def edition(self, retry_failed: bool) -> SendReport:
         engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
+        editions.check_sendable(engine, name)
         with editions.build_lock(self.settings, name):  # lists starting this edition at once: one build
             try:
                 built = self.build()

@@ -79,6 +79,7 @@ def digest_data(digest: Digest, email: RenderedEmail, warnings: list[str]) -> di
                 "teasers": [{"title": t.title, "url": t.url, "origin": t.origin, "score": t.score} for t in s.teasers],
                 "section": s.section,
                 "image": asdict(s.article.image) if s.article.image else None,
+                "edited": list(s.edited),
             }
             for s in digest.stories
         ],

@@ -27,6 +27,7 @@ from apscheduler.events import (
     EVENT_JOB_MISSED,
     JobEvent,
 )
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -38,6 +39,7 @@ from digest.schedule.executor import FireTimeInlineExecutor, FireTimeThreadPoolE
 from digest.schedule.jobs import JobSpec, LoadedJobs
 from digest.schedule.triggers import format_duration
 
+REVIEW_CHECK_SECONDS = 60  # how often drafts past their review deadline are looked for
 log = logging.getLogger("digest.schedule")
 
 FIRE_REF = "digest.schedule.runner:fire"
@@ -129,6 +131,21 @@ def configure_scheduler(
             report.rescheduled.append(job.name)
             log.info("%s: schedule changed to %s (%s): next run recomputed", job.name, job.trigger_text, job.timezone)
         scheduler.add_job(FIRE_REF, **options)
+    if any(j.approve for j in jobs):
+        # Drafts past their review deadline are sent or skipped within a minute of it. Kept out
+        # of the persistent store: it is derived from the jobs, not a job of its own.
+        scheduler.add_jobstore(MemoryJobStore(), "review")
+        scheduler.add_job(
+            runner.settle_drafts,
+            "interval",
+            seconds=REVIEW_CHECK_SECONDS,
+            id="review-deadlines",
+            jobstore="review",
+            executor="default",
+            coalesce=True,
+            max_instances=1,
+            kwargs={"settings": settings},
+        )
     scheduler.add_listener(
         _listener(scheduler, {j.name: j for j in jobs}), EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES
     )

@@ -65,6 +65,17 @@ digests = Table(
     Column("subject", Text, nullable=True),
     Column("html", Text, nullable=True),
     Column("text", Text, nullable=True),
+    # Review before sending (a job with approve = true): status draft | approved | discarded
+    # (NULL: an edition sent without review); the digest as data and the editors' edits, from
+    # which the frozen rendering above is rebuilt; the list and job it is for; the deadline.
+    Column("status", String(16), nullable=True),
+    Column("data", JSON, nullable=True),
+    Column("edits", JSON, nullable=True),
+    Column("list_name", String(64), nullable=True),
+    Column("job", String(256), nullable=True),
+    Column("review_by", DateTime(timezone=True), nullable=True),
+    Column("on_timeout", String(8), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
 )
 
 digest_articles = Table(
