@@ -286,10 +286,23 @@ class DeliverySettings:
     unsubscribe_url: str = setting("https://example.com/unsubscribe?token={token}", text)
     unsubscribe_mailto: str | None = setting(None, optional_text)
     editors: tuple[str, ...] = setting((), string_list)
+    # The envelope sender (MAIL FROM) of every edition's message, with {token} naming the
+    # subscriber and edition (VERP): bounces then come back attributable. "" = from_address.
+    return_path: str | None = setting(None, optional_text)
     timeout: float = setting(30.0, number(0.1, 600))
     max_attempts: int = setting(4, integer(1, 20))
     retry_backoff: float = setting(1.0, number(0.0, 60))  # seconds before the 2nd try; doubles after
     ca_file: str | None = setting(None, optional_text)  # extra CA bundle to trust for SMTP TLS
+
+
+@dataclass(frozen=True)
+class BouncesSettings:
+    # This many soft bounces (mailbox full, blocked, greylisted...) within the window make an
+    # address "bounced"; one hard bounce (no such user) or one complaint is enough.
+    soft_limit: int = setting(3, integer(1, 100))
+    soft_window_days: int = setting(14, integer(1, 365))
+    # IMAP: the folder handled messages are moved to (created if missing).
+    processed_folder: str = setting("Processed", text)
 
 
 @dataclass(frozen=True)
@@ -313,6 +326,7 @@ SECTIONS: dict[str, type] = {
     "social": SocialSettings,
     "delivery": DeliverySettings,
     "schedule": ScheduleSettings,
+    "bounces": BouncesSettings,
 }
 
 
@@ -334,6 +348,7 @@ class Settings:
     social: SocialSettings = field(default_factory=SocialSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    bounces: BouncesSettings = field(default_factory=BouncesSettings)
     sources: tuple[SourceSettings, ...] = ()
     sections: tuple[SectionSettings, ...] = ()
     config_path: Path | None = None  # None: the built-in default

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -78,7 +79,8 @@ def send(
     opt = "" if list_name == "default" else f" --list {list_name}"
     if as_json:
         emit_json(report.to_json())
-        if report.cancelled:
+        if not report.ok:
+            _failed_line(report, opt)
             sys.exit(1)  # not everyone was reached: scripts must not take it for a full send
         return
     if report.cancelled:
@@ -120,3 +122,21 @@ def send(
         click.echo(f"Messages are in {report.location}")
     else:
         click.echo(f"Messages were handed to {report.backend}.")
+    if not report.ok:
+        _failed_line(report, opt)
+        sys.exit(1)
+
+
+def _failed_line(report: Any, opt: str) -> None:
+    """The one line that says why the exit status is 1."""
+    if report.cancelled:
+        return  # said already, with what is owed
+    retryable = report.failed - report.hard_bounced
+    if report.sent == 0 and report.failed:
+        what = f"nothing could be delivered: all {report.failed} recipient(s) failed"
+    else:
+        what = f"{retryable} recipient(s) not reached"
+    bounced = f" ({report.hard_bounced} address(es) do not exist and are now bounced)" if report.hard_bounced else ""
+    click.echo(
+        f"error: edition {report.edition}: {what}{bounced}; retry with `digest send --retry-failed{opt}`", err=True
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,3 +156,33 @@ def unsubscribe(app: AppContext, email_or_token: str, list_name: str | None, as_
         click.echo(f"{sub.email}: unsubscribed from list {sub.list}")
     else:
         click.echo(f"{sub.email}: already unsubscribed from list {sub.list}")
+
+
+@subscribers.command("reactivate")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list on stdout.")
+@pass_app
+def reactivate(app: AppContext, email: str, yes: bool, as_json: bool) -> None:
+    """Mail a bounced or complained address again (on every list where it was stopped).
+
+    Do this only when you know the address works again, or the reader asked: mailing dead
+    addresses or people who marked you as spam hurts delivery to everyone else.
+    """
+    from digest.mailing import subscribers as subs
+    from digest.mailing.suppression import reactivate as reactivate_address
+
+    engine = _engine(app)
+    rows = subs.get_all(engine, email)
+    stopped = [r for r in rows if r.status in (subs.BOUNCED, subs.COMPLAINED)]
+    if stopped and not yes:
+        where = ", ".join(f"{r.list} ({r.status})" for r in stopped)
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"{stopped[0].email} is {where}: confirm with --yes to mail it again")
+        click.confirm(f"{stopped[0].email} is {where}. Mail it again?", abort=True, err=True)
+    changed = reactivate_address(engine, email)
+    if as_json:
+        emit_json([r.to_dict() for r in changed])
+    else:
+        for row in changed:
+            click.echo(f"{row.email}: {row.status} on list {row.list}")

@@ -40,6 +40,7 @@ class OutgoingMessage:
     data: bytes
     message_id: str
     ref: Any = None  # the caller's handle (e.g. the subscriber id), passed back in the result
+    bounce_token: str | None = None  # the envelope sender's VERP token, when it has one
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ the sending code reads plain attributes instead of parsing strings.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -28,6 +29,22 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@functools.cache
+def _fqdn() -> str:
+    return socket.getfqdn()
+
+
+def default_helo(from_address: str) -> str:
+    """The name to greet the server with: this machine's fully qualified name when it has one,
+    else the From address's domain. A short host name ("vm") is refused by servers that check
+    it (Postfix's reject_non_fqdn_helo_hostname answers 504 to every message)."""
+    fqdn = _fqdn()
+    if "." in fqdn and not fqdn.endswith((".localdomain", ".local", ".localhost")) and fqdn != "localhost.localdomain":
+        return fqdn
+    domain = from_address.rpartition("@")[2].strip().lower()
+    return domain or "localhost"
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,7 @@ class SMTPOptions:
             timeout=timeout,
             data_timeout=data_timeout,
             cafile=str(settings.resolve(cafile)) if cafile else None,
-            helo=backend.options.get("helo") or socket.gethostname() or "localhost",
+            helo=backend.options.get("helo") or default_helo(settings.delivery.from_address),
             max_attempts=settings.delivery.max_attempts,
             backoff=settings.delivery.retry_backoff,
         )

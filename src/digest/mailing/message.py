@@ -131,6 +131,25 @@ def _cut(line: str) -> list[str]:
     return [first, *pieces] if first else pieces
 
 
+def return_path_template(settings: Settings) -> str | None:
+    """[delivery] return_path ("bounces+{token}@example.org"), checked: the envelope sender each
+    message gets, so a bounce names the subscriber and edition even when it hides the address."""
+    value = settings.delivery.return_path
+    if not value:
+        return None
+    local, at, domain = value.rpartition("@")
+    if not at or local.count("{token}") != 1 or "{" in domain or not re.fullmatch(r"[A-Za-z0-9.+_{}=-]+", local):
+        raise ConfigError(
+            f"[delivery] return_path: expected an address with one {{token}} in its local part, "
+            f'like "bounces+{{token}}@example.org", got {value!r}'
+        )
+    try:
+        normalize_email(local.replace("{token}", "x") + "@" + domain)
+    except InputError as exc:
+        raise ConfigError(f"[delivery] return_path: {exc}") from None
+    return value
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:60] or "digest"
@@ -169,9 +188,17 @@ class Envelope:
     from_name: str
     domain: str
     reply_to: str | None
-    list_id: str
+    list_label: str  # the List-Id phrase: the newsletter's name
+    list_ident: str  # the List-Id itself, like daily.example.com
     unsubscribe_url: str
     unsubscribe_mailto: str | None
+    return_path: str | None = None  # MAIL FROM with {token} (VERP), when bounces go to a mailbox
+
+    @property
+    def list_id(self) -> str:
+        """The List-Id header value (RFC 2919); the phrase is quoted (or encoded) when it
+        holds characters a bare phrase may not, as "News: Morning, Edition" does."""
+        return formataddr((self.list_label, self.list_ident), charset="utf-8")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Envelope:
@@ -202,10 +229,21 @@ class Envelope:
                 f"[delivery] unsubscribe_url: expected a percent-encoded ASCII URL of at most {_MAX_URL} characters"
             )
         domain = sender.domain
-        list_id = d.list_id or f"{_slug(settings.digest.title)}.{domain}"
-        if "<" not in list_id:
-            list_id = f"{settings.digest.title} <{list_id}>"
-        return cls(sender.from_address, sender.from_name, domain, sender.reply_to, list_id, url, mailto)
+        label, ident = settings.digest.title, d.list_id or f"{_slug(settings.digest.title)}.{domain}"
+        if "<" in ident:  # "Name <list.example.com>" given whole
+            label, _, rest = ident.rpartition("<")
+            label, ident = label.strip().strip('"') or settings.digest.title, rest.rstrip(">").strip()
+        return cls(
+            sender.from_address,
+            sender.from_name,
+            domain,
+            sender.reply_to,
+            " ".join(label.split()),
+            ident,
+            url,
+            mailto,
+            return_path_template(settings),
+        )
 
     def for_list(self, list_name: str) -> Envelope:
         """Another subscriber list is another mailing list (RFC 2919): its own List-Id.
@@ -215,8 +253,7 @@ class Envelope:
         """
         if list_name == DEFAULT_LIST:
             return self
-        label, _, ident = self.list_id.rpartition("<")
-        return replace(self, list_id=f"{label.strip()} ({list_name}) <{list_name}.{ident}".lstrip())
+        return replace(self, list_label=f"{self.list_label} ({list_name})", list_ident=f"{list_name}.{self.list_ident}")
 
 
 class MessageFactory:
@@ -279,8 +316,14 @@ class MessageFactory:
     def unsubscribe_url(self, email: str) -> str:
         return self.envelope.unsubscribe_url.replace("{token}", self.signer.token(email, self.list_name))
 
-    def build(self, email: str, name: str | None = None, ref: Any = None) -> OutgoingMessage:
-        """One recipient's message; HeaderInjectionError if their address or name has CR/LF."""
+    def build(
+        self, email: str, name: str | None = None, ref: Any = None, edition_id: int | None = None
+    ) -> OutgoingMessage:
+        """One recipient's message; HeaderInjectionError if their address or name has CR/LF.
+
+        With [delivery] return_path, an edition's message (``edition_id`` and the subscriber
+        id as ``ref``) goes out with its own envelope sender: a bounce then names who and which
+        edition even when the bouncing server rewrites or hides the recipient."""
         check_header("To", email)
         if name:
             name = " ".join(check_header("To (name)", name).split())
@@ -311,4 +354,8 @@ class MessageFactory:
                 after_html,
             ]
         )
-        return OutgoingMessage(env.from_address, email, data, message_id, ref)
+        sender, token = env.from_address, None
+        if env.return_path and edition_id is not None and isinstance(ref, int):
+            token = self.signer.bounce_token(edition_id, ref)
+            sender = env.return_path.replace("{token}", token)
+        return OutgoingMessage(sender, email, data, message_id, ref, bounce_token=token)

@@ -73,6 +73,7 @@ class SendReport:
     list_name: str = DEFAULT_LIST
     cancelled: bool = False  # stopped by ``cancel`` before everyone was reached
     pending: int = 0  # still owed after this run (cancelled, or stopped by a delivery error)
+    hard_bounced: int = 0  # failed because the mailbox does not exist: the address is now "bounced"
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, for display
     warnings: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -93,7 +94,20 @@ class SendReport:
             data.update(dry_run=True, would_send=self.would_send)
         if self.skipped_empty:
             data["skipped_empty"] = True
+        if self.hard_bounced:
+            data["hard_bounced"] = self.hard_bounced
         return data
+
+    @property
+    def ok(self) -> bool:
+        """False when someone was not reached for a reason worth a retry, or nobody was reached at
+        all: a cron job must not take such a run for a success. Hard bounces alone are not a
+        failure of the run (the address is gone; it is no longer mailed)."""
+        if self.dry_run or self.skipped_empty:
+            return not self.cancelled
+        if self.cancelled or self.failed - self.hard_bounced > 0:
+            return False
+        return not (self.sent == 0 and self.failed > 0)
 
     def note_failure(self, email: str, code: int | None, reason: str) -> None:
         log.warning("not delivered to %s: %s", email, reason)
@@ -176,7 +190,7 @@ def _messages(
         if cancel is not None and cancel.is_set():
             return  # the backend finishes what it has in flight; the rest stays pending
         try:
-            yield factory.build(target.email, target.name, ref=target.id)
+            yield factory.build(target.email, target.name, ref=target.id, edition_id=digest_id if record else None)
         except HeaderInjectionError as exc:  # a bad name in the database: never sent, logged failed
             if record:
                 sendlog.record_failure(engine, digest_id, target.id, None, str(exc))

@@ -188,7 +188,15 @@ class SendLog:
         self._lock = threading.Lock()
         row = and_(sends.c.digest_id == bindparam("d"), sends.c.subscriber_id == bindparam("s"))
         self._attempt = _Prepared(
-            update(sends).where(row).values(status=PENDING, attempts=sends.c.attempts + 1, updated_at=bindparam("u")),
+            update(sends)
+            .where(row)
+            .values(
+                status=PENDING,
+                attempts=sends.c.attempts + 1,
+                updated_at=bindparam("u"),
+                message_id=bindparam("m"),
+                bounce_token=bindparam("b"),
+            ),
             engine,
         )
         self._outcome = _Prepared(
@@ -213,7 +221,14 @@ class SendLog:
         if self._local.kept is not None:
             self._outcome.run(cursor, self._local.kept)
             self._local.kept = None
-        self._attempt.run(cursor, {"d": self.digest_id, "s": message.ref, "u": _now()})
+        values = {
+            "d": self.digest_id,
+            "s": message.ref,
+            "u": _now(),
+            "m": message.message_id,
+            "b": message.bounce_token,
+        }
+        self._attempt.run(cursor, values)
         self._local.conn.commit()  # durable before a byte of the message leaves
 
     def after_send(self, result: SendResult) -> None:

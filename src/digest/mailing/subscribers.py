@@ -129,6 +129,15 @@ def get(engine: Engine, email: str, list_name: str = DEFAULT_LIST) -> Subscriber
     return _row(row) if row else None
 
 
+def get_all(engine: Engine, email: str) -> list[Subscriber]:
+    """Every list row of one address (it may be on several lists), oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(subscribers).where(subscribers.c.email == normalize_email(email)).order_by(subscribers.c.id)
+        ).all()
+    return [_row(r) for r in rows]
+
+
 def add(
     engine: Engine,
     email: str,

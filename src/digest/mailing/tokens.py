@@ -78,6 +78,12 @@ class UnsubscribeSigner:
             raise InputError("unsubscribe token: signature does not match (wrong key or altered token)")
         return list_name or DEFAULT_LIST, email
 
+    def bounce_token(self, edition_id: int, subscriber_id: int) -> str:
+        """The VERP token of one edition's message to one subscriber: 16 letters and digits
+        that name both to us (the send log keeps it) and to nobody else."""
+        mac = hmac.new(self._key, f"bounce:{edition_id}:{subscriber_id}".encode("ascii"), hashlib.sha256).digest()
+        return base64.b32encode(mac[:10]).decode("ascii").lower()
+
     def verify(self, token: str) -> str:
         """The address a genuine token was made for; InputError for anything else."""
         return self.verify_target(token)[1]

@@ -116,6 +116,22 @@ sends = Table(
     Column("code", Integer, nullable=True),
     Column("reply", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # what a bounce can name: the message's Message-ID and its envelope sender's VERP token
+    Column("message_id", String(256), nullable=True, index=True),
+    Column("bounce_token", String(32), nullable=True, index=True),
     UniqueConstraint("digest_id", "subscriber_id", name="uq_send_once"),
     Index("ix_sends_digest_status", "digest_id", "status"),
+)
+
+bounce_events = Table(
+    "bounce_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # hard | soft | complaint
+    Column("reason", String(64), nullable=True),
+    Column("status", String(16), nullable=True),  # the DSN status code, e.g. 5.1.1
+    Column("digest_id", Integer, ForeignKey("digests.id"), nullable=True),
+    Column("source", String(512), nullable=True),  # where it came from: a message id, a webhook, a send
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
 )
