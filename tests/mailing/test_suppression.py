@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import time
 
 import pytest
 from sqlalchemy import select
@@ -169,5 +170,25 @@ def test_send_exits_1_when_nobody_could_be_reached(monkeypatch: pytest.MonkeyPat
         assert "error: edition" in result.stderr and "nothing could be delivered" in result.stderr
         as_json = cli("send", "--now", "--json", "--retry-failed")
         assert as_json.returncode == 1 and json.loads(as_json.stdout)["failed"] == 3
+    finally:
+        controller.stop()
+
+
+def test_a_relay_that_answers_late_gets_each_message_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It queues every message but answers 3 s later: with timeout=1&data_timeout=1 each reader
+    got 4 copies before. Now: one copy each, all "unknown", exit 1, and a warning about the
+    short data_timeout quoting RFC 5321's 10 minutes."""
+    handler = FaultyHandler(slow_data=3.0)
+    controller, _ = start_smtp(handler)
+    try:
+        settings = configure(monkeypatch, f"smtp://127.0.0.1:{controller.port}?tls=none&timeout=1&data_timeout=1")
+        readers = seed(settings, 2)
+        result = cli("send", "--now", "--json", timeout=120)
+        assert result.returncode == 1, result.stderr
+        report = json.loads(result.stdout)
+        assert (report["sent"], report["failed"], report["unknown"]) == (0, 0, 2)
+        assert "10 minutes" in result.stderr and "--retry-unknown" in result.stderr
+        time.sleep(3.5)  # the relay finishes queueing
+        assert sorted(r for m in handler.messages for r in m.rcpt_tos) == readers  # once each
     finally:
         controller.stop()

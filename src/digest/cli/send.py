@@ -16,6 +16,11 @@ from digest.cli.progress import progress_bar
 @click.option("--to", "to", multiple=True, metavar="ADDR", help="Send a [TEST] copy to ADDR only (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Build every message and report what would be sent.")
 @click.option("--retry-failed", is_flag=True, help="Also retry recipients whose delivery failed before.")
+@click.option(
+    "--retry-unknown",
+    is_flag=True,
+    help="Also send again to recipients whose message got no answer (the relay may have it: they may get two).",
+)
 @click.option("--edition", metavar="NAME", help="Edition name (default: today's date in the configured time zone).")
 @click.option(
     "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
@@ -29,6 +34,7 @@ def send(
     to: tuple[str, ...],
     dry_run: bool,
     retry_failed: bool,
+    retry_unknown: bool,
     edition: str | None,
     only_new: bool,
     list_name: str,
@@ -69,6 +75,7 @@ def send(
             to=list(to) or None,
             dry_run=dry_run,
             retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
             progress=progress,
             backend=backend,
             only_new=only_new,
@@ -108,8 +115,9 @@ def send(
         return
     kind = "test copies of edition" if to else "edition"
     to_list = "" if to or list_name == "default" else f" to list {list_name}"
+    unknown = f", {report.unknown} unknown (no answer: the relay may have them)" if report.unknown else ""
     click.echo(
-        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed, "
+        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed{unknown}, "
         f"{report.skipped} skipped (already sent or failed earlier) via {report.backend}."
     )
     for failure in report.failures[:10]:
@@ -128,15 +136,23 @@ def send(
 
 
 def _failed_line(report: Any, opt: str) -> None:
-    """The one line that says why the exit status is 1."""
+    """The line(s) that say why the exit status is 1."""
     if report.cancelled:
         return  # said already, with what is owed
     retryable = report.failed - report.hard_bounced
-    if report.sent == 0 and report.failed:
+    if report.sent == 0 and report.failed and not report.unknown:
         what = f"nothing could be delivered: all {report.failed} recipient(s) failed"
-    else:
+    elif retryable:
         what = f"{retryable} recipient(s) not reached"
+    else:
+        what = ""
     bounced = f" ({report.hard_bounced} address(es) do not exist and are now bounced)" if report.hard_bounced else ""
-    click.echo(
-        f"error: edition {report.edition}: {what}{bounced}; retry with `digest send --retry-failed{opt}`", err=True
-    )
+    if what:
+        retry = f"retry with `digest send --retry-failed{opt}`"
+        click.echo(f"error: edition {report.edition}: {what}{bounced}; {retry}", err=True)
+    if report.unknown:
+        click.echo(
+            f"error: edition {report.edition}: {report.unknown} message(s) got no answer and may have arrived; "
+            f"they are not resent by themselves: `digest send --retry-unknown{opt}` sends them again",
+            err=True,
+        )

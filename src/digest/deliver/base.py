@@ -52,10 +52,11 @@ class SendResult:
     code: int | None = None
     reply: str = ""
     attempts: int = 1
+    unknown: bool = False  # sent whole, but no answer came: the relay may have it (never resent by itself)
 
     @property
     def status(self) -> str:
-        return "sent" if self.ok else "failed"
+        return "sent" if self.ok else "unknown" if self.unknown else "failed"
 
 
 class Journal(Protocol):

@@ -65,6 +65,11 @@ class _Fatal(Exception):
     """Nothing more can be sent in this run (unreachable, bad login, sender refused)."""
 
 
+class _Unanswered(Exception):
+    """The whole message went out and the reply to its end never came in time: the relay may
+    have queued it (RFC 1047), so sending it again could deliver it twice."""
+
+
 def _text(resp: bytes | str) -> str:
     value = resp.decode("utf-8", errors="replace") if isinstance(resp, bytes) else str(resp)
     return " ".join(value.split())
@@ -235,6 +240,15 @@ class SMTPBackend(BaseBackend):
             smtp.sock.settimeout(self.opts.data_timeout)
         try:
             code, resp = smtp.getreply()
+        except smtplib.SMTPServerDisconnected as exc:
+            # smtplib turns a read timeout into "disconnected": a timeout is the unanswered
+            # case; a connection the server closed is retried, as MTAs do.
+            if isinstance(exc.__context__, TimeoutError):
+                raise _Unanswered(
+                    f"no reply to the end of the message within {self.opts.data_timeout:g} s: the relay may have "
+                    "it (RFC 1047), so it is not sent again by itself; `digest send --retry-unknown` resends"
+                ) from None
+            raise
         finally:
             if smtp.sock is not None:
                 smtp.sock.settimeout(self.opts.timeout)
@@ -283,6 +297,9 @@ class SMTPBackend(BaseBackend):
                 return SendResult(message, ok=True, code=code, reply=reply, attempts=attempt)
             except _Permanent as exc:
                 return SendResult(message, ok=False, code=exc.code, reply=exc.reason, attempts=attempt)
+            except _Unanswered as exc:
+                link.drop()  # the conversation is out of step: never reuse this connection
+                return SendResult(message, ok=False, reply=str(exc), attempts=attempt, unknown=True)
             except _Transient as exc:
                 code, reason = exc.code, exc.reason
                 if exc.reconnect:

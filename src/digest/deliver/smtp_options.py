@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from digest.deliver.base import BaseBackend
 from digest.errors import ConfigError
+
+log = logging.getLogger("digest.deliver.smtp")
 
 KNOWN = ("tls", "connections", "rate", "timeout", "data_timeout", "cafile", "helo")
 # The reply to the message's last byte: the server may be delivering or scanning it, and
@@ -94,6 +97,13 @@ class SMTPOptions:
             )
         timeout = backend.option_float("timeout", settings.delivery.timeout, 0.1, 600) or 30.0
         data_timeout = max(timeout, backend.option_float("data_timeout", DATA_DONE_TIMEOUT, 0.1, 3600) or 0)
+        if data_timeout < 60:
+            log.warning(
+                "%s: ?data_timeout=%g s is short: RFC 5321 (4.5.3.2.6) gives a server 10 minutes to accept "
+                "a message; a message not answered in time is marked unknown and not resent by itself",
+                shown,
+                data_timeout,
+            )
         cafile = backend.options.get("cafile") or settings.delivery.ca_file
         return cls(
             host=host,

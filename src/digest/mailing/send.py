@@ -74,6 +74,8 @@ class SendReport:
     cancelled: bool = False  # stopped by ``cancel`` before everyone was reached
     pending: int = 0  # still owed after this run (cancelled, or stopped by a delivery error)
     hard_bounced: int = 0  # failed because the mailbox does not exist: the address is now "bounced"
+    unknown: int = 0  # sent whole but unanswered in this run: may have arrived, not resent by itself
+    unknown_total: int = 0  # all of the edition's messages in that state (earlier runs too)
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, for display
     warnings: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -94,6 +96,8 @@ class SendReport:
             data.update(dry_run=True, would_send=self.would_send)
         if self.skipped_empty:
             data["skipped_empty"] = True
+        if self.unknown:
+            data["unknown"] = self.unknown
         if self.hard_bounced:
             data["hard_bounced"] = self.hard_bounced
         return data
@@ -105,7 +109,7 @@ class SendReport:
         failure of the run (the address is gone; it is no longer mailed)."""
         if self.dry_run or self.skipped_empty:
             return not self.cancelled
-        if self.cancelled or self.failed - self.hard_bounced > 0:
+        if self.cancelled or self.unknown or self.failed - self.hard_bounced > 0:
             return False
         return not (self.sent == 0 and self.failed > 0)
 
@@ -181,10 +185,16 @@ def _messages(
     record: bool,
     list_name: str = DEFAULT_LIST,
     cancel: threading.Event | None = None,
+    retry_unknown: bool = False,
 ) -> Generator[OutgoingMessage, None, None]:
     include_unlogged = not record
     owed = sendlog.targets(
-        engine, digest_id, retry_failed=retry_failed, include_unlogged=include_unlogged, list_name=list_name
+        engine,
+        digest_id,
+        retry_failed=retry_failed,
+        retry_unknown=retry_unknown,
+        include_unlogged=include_unlogged,
+        list_name=list_name,
     )
     for target in owed:
         if cancel is not None and cancel.is_set():
@@ -204,6 +214,7 @@ def send_digest(
     to: Sequence[str] | None = None,
     dry_run: bool = False,
     retry_failed: bool = False,
+    retry_unknown: bool = False,
     progress: Progress | None = None,
     backend: BaseBackend | None = None,
     today: date | None = None,
@@ -231,7 +242,7 @@ def send_digest(
         if to:
             return run.test_copies(list(to))
         with editions.edition_lock(settings, name, list_name):
-            return run.edition(retry_failed)
+            return run.edition(retry_failed, retry_unknown)
     finally:
         engine.dispose()
 
@@ -294,7 +305,7 @@ class _Run:
         report.location = self.backend.location()
         return report
 
-    def edition(self, retry_failed: bool) -> SendReport:
+    def edition(self, retry_failed: bool, retry_unknown: bool = False) -> SendReport:
         engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
         editions.check_sendable(engine, name)
         with editions.build_lock(self.settings, name):  # lists starting this edition at once: one build
@@ -313,8 +324,16 @@ class _Run:
                 if digest_id is not None:
                     done = sendlog.counts(engine, digest_id, lst)
                     report.skipped = done.sent + (0 if retry_failed else done.failed)
+                    report.skipped += 0 if retry_unknown else done.unknown
                 for _message in _messages(
-                    engine, factory, digest_id or -1, report, retry_failed=retry_failed, record=False, list_name=lst
+                    engine,
+                    factory,
+                    digest_id or -1,
+                    report,
+                    retry_failed=retry_failed,
+                    retry_unknown=retry_unknown,
+                    record=False,
+                    list_name=lst,
                 ):
                     report.would_send += 1
                 return report
@@ -327,8 +346,8 @@ class _Run:
         report.digest_id = digest_id
         sendlog.enqueue(engine, digest_id, lst)
         before = sendlog.counts(engine, digest_id, lst)
-        report.skipped = before.sent + (0 if retry_failed else before.failed)
-        total = before.pending + (before.failed if retry_failed else 0)
+        report.skipped = before.sent + (0 if retry_failed else before.failed) + (0 if retry_unknown else before.unknown)
+        total = before.pending + (before.failed if retry_failed else 0) + (before.unknown if retry_unknown else 0)
         if before.in_flight:
             report.resent_in_flight = before.in_flight
             report.warnings.append(
@@ -343,6 +362,7 @@ class _Run:
             digest_id,
             report,
             retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
             record=True,
             list_name=lst,
             cancel=self.cancel,
@@ -373,7 +393,8 @@ class _Run:
                 after.pending,
                 again,
             )
-        if after.pending == 0 and after.failed == 0:
+        report.unknown_total = after.unknown
+        if after.pending == 0 and after.failed == 0 and after.unknown == 0:
             editions.mark_complete(engine, digest_id)
         report.location = self.backend.location()
         return report
@@ -416,5 +437,8 @@ def _tally(result: SendResult, report: SendReport) -> None:
     if result.ok:
         report.sent += 1  # only this thread counts successes
         log.info("sent to %s: %s %s", result.message.recipient, result.code or "", result.reply)
+    elif result.unknown:
+        report.unknown += 1
+        log.warning("outcome unknown for %s: %s", result.message.recipient, result.reply)
     else:
         report.note_failure(result.message.recipient, result.code, result.reply)

@@ -26,6 +26,7 @@ from digest.mailing.subscribers import ACTIVE
 from digest.storage.schema import sends, subscribers
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+UNKNOWN = "unknown"  # the whole message went out and no reply came back: it may have arrived
 _MAX_REPLY = 1000
 
 
@@ -48,6 +49,7 @@ class Counts:
     in_flight: int = 0  # pending rows already handed to a backend once (outcome unknown)
     sent: int = 0
     failed: int = 0
+    unknown: int = 0
 
 
 # ------------------------------------------------------------------ recipients
@@ -86,7 +88,13 @@ def counts(engine: Engine, digest_id: int, list_name: str | None = DEFAULT_LIST)
         for status, n, f in conn.execute(q):
             found[status] = n
             flying += int(f or 0)
-    return Counts(pending=found.get(PENDING, 0), in_flight=flying, sent=found.get(SENT, 0), failed=found.get(FAILED, 0))
+    return Counts(
+        pending=found.get(PENDING, 0),
+        in_flight=flying,
+        sent=found.get(SENT, 0),
+        failed=found.get(FAILED, 0),
+        unknown=found.get(UNKNOWN, 0),
+    )
 
 
 def targets(
@@ -94,6 +102,7 @@ def targets(
     digest_id: int | None,
     *,
     retry_failed: bool = False,
+    retry_unknown: bool = False,
     include_unlogged: bool = False,
     batch: int = 500,
     list_name: str = DEFAULT_LIST,
@@ -103,7 +112,7 @@ def targets(
     Keyset pagination (id > last) keeps memory flat and stays correct while the rows being
     read are updated by the sender.
     """
-    statuses = [PENDING, FAILED] if retry_failed else [PENDING]
+    statuses = [PENDING, *([FAILED] if retry_failed else []), *([UNKNOWN] if retry_unknown else [])]
     join_on = and_(sends.c.subscriber_id == subscribers.c.id, sends.c.digest_id == (digest_id or -1))
     wanted: ColumnElement[bool] = sends.c.status.in_(statuses)
     if include_unlogged:
