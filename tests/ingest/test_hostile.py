@@ -124,3 +124,68 @@ def test_ipv6_forms_are_checked_as_the_ipv4_they_carry(address: str, problem: st
     assert address_problem(ip) == problem
     if embedded_ipv4(ip) is not None and problem is not None:
         assert address_problem(embedded_ipv4(ip)) == problem  # type: ignore[arg-type]
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_ingest_stuck_on_a_server_stops_within_5_s(hostile: HostileServer, tmp_path, signame: str) -> None:  # type: ignore[no-untyped-def]
+    """Sources that never answer: a signal ends `digest ingest` within 5 s, 143 or 130, one line
+    saying what was left undone, what was done kept, no process left behind."""
+    import signal as signals
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.json").write_text('{"title": "Kept story", "text": "A story read from a file before the stop."}')
+    stuck = "".join(
+        f'[[sources]]\ntype = "url"\nurl = "{hostile.url(path)}"\nname = "stuck {n}"\n'
+        for n, path in enumerate(["/silence", "/trickle-headers", "/trickle-body", "/silence"])
+    )
+    cfg = tmp_path / "digest.toml"
+    cfg.write_text(f'[fetch]\ntimeout = 120\n[[sources]]\ntype = "path"\npath = "{folder}"\nname = "files"\n{stuck}')
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "DIGEST_CONFIG": str(cfg),
+        "DIGEST_ALLOW_PRIVATE_ADDRESSES": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "ingest"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # the file is stored, the four fetches hang
+    sent = time.monotonic()
+    proc.send_signal(getattr(signals, signame))
+    out, err = proc.communicate(timeout=30)
+    took = time.monotonic() - sent
+    assert took < 5, took
+    assert proc.returncode == (143 if signame == "SIGTERM" else 130), err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert lines == [lines[0]] and f"stopped by {signame}: 4 of 5 source(s) not ingested" in lines[0], err
+    assert "Traceback" not in err
+    assert _children(proc.pid) == []
+    from digest.config import load_settings
+    from digest.storage.archive import Archive
+
+    archive = Archive(load_settings(cfg))
+    try:
+        assert [a.article.title for a in archive.new_since_last_sent()] == ["Kept story"]  # what was done is kept
+    finally:
+        archive.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from digest.cli.common import AppContext, report_error
+from digest.cli.common import AppContext, report_error, report_interrupt
 from digest.errors import DigestError
 from digest.version import __version__
 
@@ -64,6 +64,8 @@ class DigestGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except KeyboardInterrupt as exc:
+            report_interrupt(ctx, exc)
         except DigestError as exc:
             report_error(ctx, exc)
         except Exception as exc:  # noqa: BLE001 - the last guard before a user sees a traceback

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
@@ -9,6 +10,7 @@ import click
 
 from digest.cli.common import AppContext, emit_json, pass_app, stop_on_signals
 from digest.cli.progress import progress_bar
+from digest.errors import Interrupted
 
 
 @click.command()
@@ -67,7 +69,7 @@ def send(
             abort=True,
             err=True,
         )
-    with progress_bar(not dry_run, eta=True) as bar, stop_on_signals() as cancel:
+    with progress_bar(not dry_run, eta=True) as bar, stop_on_signals(on_force=backend.abort) as cancel:
         progress = (lambda done, total: bar.update("sending", done, total)) if bar else None
         report = send_digest(
             settings,
@@ -86,17 +88,17 @@ def send(
     opt = "" if list_name == "default" else f" --list {list_name}"
     if as_json:
         emit_json(report.to_json())
+    if report.cancelled:
+        raise Interrupted(
+            cancel.signum or signal.SIGINT,
+            f"edition {report.edition}: {report.sent} sent in this run, {report.pending} still owed; "
+            f"run `digest send{opt}` again to resume",
+        )
+    if as_json:
         if not report.ok:
             _failed_line(report, opt)
             sys.exit(1)  # not everyone was reached: scripts must not take it for a full send
         return
-    if report.cancelled:
-        click.echo(
-            f"Stopped: edition {report.edition}: {report.sent} sent in this run, {report.pending} still owed; "
-            f"run `digest send{opt}` again to resume.",
-            err=True,
-        )
-        sys.exit(1)
     if dry_run:
         who = "test recipient(s)" if to else "subscriber(s)"
         click.echo(f"Dry run: edition {report.edition} would go to {report.would_send} {who} via {report.backend}.")

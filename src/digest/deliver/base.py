@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,16 @@ class NullJournal:
         pass
 
 
+_open_backends: weakref.WeakSet[BaseBackend] = weakref.WeakSet()
+
+
+def abort_open_backends() -> None:
+    """A long-running process is stopping and its grace period ran out: every backend in use
+    stops now (the send log keeps what was in flight, for the next run)."""
+    for backend in list(_open_backends):
+        backend.abort()
+
+
 def redact_url(url: str) -> str:
     """The URL as it may be shown: any password in it replaced by ***."""
     try:
@@ -124,12 +135,14 @@ class BaseBackend:
         """Release what ``open`` took. Safe to call more than once."""
 
     def __enter__(self) -> BaseBackend:
+        _open_backends.add(self)
         self.open()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        _open_backends.discard(self)
         self.close()
 
     # -- sending -----------------------------------------------------------
@@ -164,6 +177,10 @@ class BaseBackend:
     def send_messages(self, messages: Sequence[OutgoingMessage]) -> int:
         """Django's contract: send them all, return how many were accepted."""
         return sum(1 for result in self.deliver(messages) if result.ok)
+
+    def abort(self) -> None:
+        """Stop delivering now, from another thread (a signal's grace period ran out). Backends
+        that wait on the network override it to cut their connections."""
 
     # -- describing --------------------------------------------------------
     @property

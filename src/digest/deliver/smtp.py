@@ -24,9 +24,11 @@ import contextlib
 import logging
 import re
 import smtplib
+import socket
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from queue import SimpleQueue
@@ -145,14 +147,26 @@ class _Link:
 
     def ensure(self) -> smtplib.SMTP:
         if self.smtp is None:
+            if self.backend.aborted():
+                raise _Fatal("stopped")
             self.smtp = self.backend.connect()
+            self.backend.links.add(self)
         return self.smtp
+
+    def cut(self) -> None:
+        """From another thread: end whatever this connection waits for, now."""
+        smtp = self.smtp
+        sock = getattr(smtp, "sock", None) if smtp is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def drop(self) -> None:
         if self.smtp is not None:
             with contextlib.suppress(OSError):
                 self.smtp.close()
             self.smtp = None
+        self.backend.links.discard(self)
 
     def quit(self) -> None:
         if self.smtp is not None:
@@ -167,12 +181,23 @@ class SMTPBackend(BaseBackend):
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)
         self.opts = SMTPOptions.parse(self)
+        self.links: weakref.WeakSet[_Link] = weakref.WeakSet()
         self._password = settings.smtp_password
         self._pace_lock = threading.Lock()
         self._next_slot = 0.0
         self._abort = threading.Event()
 
     # -- connections --------------------------------------------------------
+    def abort(self) -> None:
+        """Stop now, from another thread: no new message or retry, and every open connection is
+        cut (a message waiting for its answer is left in flight: the send log says so)."""
+        self._abort.set()
+        for link in list(self.links):
+            link.cut()
+
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
     def _tls_context(self) -> ssl.SSLContext:
         try:
             return ssl.create_default_context(cafile=self.opts.cafile)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -101,6 +102,15 @@ def check_scheme(url: str, original: str | None = None) -> None:
         raise FetchError(f"{where}: not a valid URL (no host)")
 
 
+_live: weakref.WeakSet[Fetcher] = weakref.WeakSet()
+
+
+def abort_all_fetches() -> None:
+    """A process is stopping: every fetch in flight, in any thread, ends now."""
+    for fetcher in list(_live):
+        fetcher.abort()
+
+
 class Fetcher:
     """One pooled, guarded HTTP client; thread-safe, so one per ingest run or collect."""
 
@@ -112,7 +122,9 @@ class Fetcher:
         pool = getattr(transport, "_pool", None)
         if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover - httpx internals moved
             raise RuntimeError("httpx transport has no network backend hook: cannot guard addresses")
-        pool._network_backend = GuardedBackend(settings.allow_private_addresses)
+        self._backend = GuardedBackend(settings.allow_private_addresses)
+        pool._network_backend = self._backend
+        _live.add(self)
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout),
@@ -123,6 +135,10 @@ class Fetcher:
 
     def close(self) -> None:
         self._client.close()
+
+    def abort(self) -> None:
+        """From another thread: every fetch in flight ends now (a run stopped by a signal)."""
+        self._backend.abort()
 
     def __enter__(self) -> Fetcher:
         return self

@@ -15,10 +15,9 @@ import socket
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpcore
@@ -87,7 +86,6 @@ def address_problem(ip: IPAddress) -> str | None:
 # ---------------------------------------------------------------- the deadline
 
 _local = threading.local()
-_dns = ThreadPoolExecutor(max_workers=8, thread_name_prefix="digest-dns")
 
 
 def remaining() -> float | None:
@@ -117,6 +115,36 @@ def _bounded(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+def _lookup(host: str, port: int) -> list[Any]:
+    """getaddrinfo within the deadline. It cannot be interrupted, so it runs in a daemon thread
+    that is left behind when the deadline passes (a stopped run never waits for it at exit)."""
+    wait = _bounded(None)
+    if wait is None:
+        try:
+            return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise FetchError(f"cannot resolve host {host}: {exc.strerror or exc}") from None
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def look() -> None:
+        try:
+            box["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            box["error"] = exc
+        done.set()
+
+    threading.Thread(target=look, name="digest-dns", daemon=True).start()
+    if not done.wait(wait):
+        raise DeadlinePassed(f"looking up {host} took too long")
+    error = box.get("error")
+    if error is not None:
+        reason = error.strerror if isinstance(error, socket.gaierror) else str(error)
+        raise FetchError(f"cannot resolve host {host}: {reason or error}")
+    infos: list[Any] = box["infos"]
+    return infos
+
+
 def resolve_checked(host: str, port: int, allow_private: bool) -> list[str]:
     """Resolve ``host`` and return addresses safe to connect to; refuse if any is private.
 
@@ -124,13 +152,7 @@ def resolve_checked(host: str, port: int, allow_private: bool) -> list[str]:
     otherwise make us try the private one. The lookup is bounded by the request's deadline.
     """
     bare = host.strip("[]")
-    future = _dns.submit(socket.getaddrinfo, bare, port, type=socket.SOCK_STREAM)
-    try:
-        infos = future.result(timeout=_bounded(None))
-    except FutureTimeout:
-        raise DeadlinePassed(f"looking up {bare} took too long") from None
-    except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve host {bare}: {exc.strerror or exc}") from None
+    infos = _lookup(bare, port)
     addresses: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         addr = str(sockaddr[0]).split("%", 1)[0]
@@ -150,33 +172,50 @@ def resolve_checked(host: str, port: int, allow_private: bool) -> list[str]:
 
 
 class DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every read and write waits at most until the deadline."""
+    """A network stream whose every read and write waits at most until the deadline, and that
+    its backend can cut from another thread (a run stopped by a signal)."""
 
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
+    def __init__(self, stream: httpcore.NetworkStream, backend: GuardedBackend) -> None:
         self._stream = stream
+        self._backend = backend
+        backend.streams.add(self)
+
+    def _timeout(self, timeout: float | None) -> float | None:
+        if self._backend.aborted.is_set():
+            raise DeadlinePassed("stopped")
+        return _bounded(timeout)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
-            return self._stream.read(max_bytes, _bounded(timeout))
+            return self._stream.read(max_bytes, self._timeout(timeout))
         except DeadlinePassed:
             raise httpcore.ReadTimeout("deadline passed") from None
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         try:
-            self._stream.write(buffer, _bounded(timeout))
+            self._stream.write(buffer, self._timeout(timeout))
         except DeadlinePassed:
             raise httpcore.WriteTimeout("deadline passed") from None
 
     def close(self) -> None:
+        self._backend.streams.discard(self)
         self._stream.close()
+
+    def cut(self) -> None:
+        sock = self._stream.get_extra_info("socket")
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
         try:
-            return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout)))
+            inner = self._stream.start_tls(ssl_context, server_hostname, self._timeout(timeout))
         except DeadlinePassed:
             raise httpcore.ConnectTimeout("deadline passed") from None
+        self._backend.streams.discard(self)
+        return DeadlineStream(inner, self._backend)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
@@ -188,6 +227,14 @@ class GuardedBackend(httpcore.SyncBackend):
 
     def __init__(self, allow_private: bool) -> None:
         self.allow_private = allow_private
+        self.streams: weakref.WeakSet[DeadlineStream] = weakref.WeakSet()
+        self.aborted = threading.Event()
+
+    def abort(self) -> None:
+        """Cut every open connection and refuse new ones: fetches in flight end at once."""
+        self.aborted.set()
+        for stream in list(self.streams):
+            stream.cut()
 
     def connect_tcp(
         self,
@@ -198,6 +245,8 @@ class GuardedBackend(httpcore.SyncBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         last: Exception | None = None
+        if self.aborted.is_set():
+            raise httpcore.ConnectError("stopped")
         for addr in resolve_checked(host, port, self.allow_private):
             try:
                 stream = super().connect_tcp(addr, port, _bounded(timeout), local_address, socket_options)
@@ -206,6 +255,6 @@ class GuardedBackend(httpcore.SyncBackend):
                 continue
             except DeadlinePassed:
                 raise httpcore.ConnectTimeout("deadline passed") from None
-            return DeadlineStream(stream)
+            return DeadlineStream(stream, self)
         assert last is not None
         raise last

@@ -194,8 +194,12 @@ def ingest_sources(
                                 progress(entry)
                         finished = []
             except BaseException:  # Ctrl-C / SIGTERM: start no more sources, keep what is done
+                fetcher.abort()  # fetches in flight end now, so the pool's exit does not wait for them
                 pool.shutdown(wait=False, cancel_futures=True)
                 _record_batch(finished, arch)
+                if progress:
+                    for entry, _, _ in finished:
+                        progress(entry)
                 raise
     finally:
         if owned:

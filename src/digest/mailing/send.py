@@ -371,6 +371,12 @@ class _Run:
         try:
             _deliver(self.backend, messages, journal, report, self.progress, total, self.cancel)
         except DeliveryError as exc:
+            if self.cancel is not None and self.cancel.is_set():
+                log.warning("edition %s: connections cut after a stop signal: %s", name, exc)
+                left = sendlog.counts(engine, digest_id, lst)
+                report.pending, report.cancelled = left.pending, True
+                report.location = self.backend.location()
+                return report
             left = sendlog.counts(engine, digest_id, lst)
             owed = left.pending + (left.failed if retry_failed else 0)
             raise DeliveryError(

@@ -33,13 +33,17 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from digest.config import Settings
-from digest.errors import ConfigError
+from digest.deliver.base import abort_open_backends
+from digest.errors import ConfigError, Interrupted
+from digest.ingest.fetch import abort_all_fetches
 from digest.schedule import runner
 from digest.schedule.executor import FireTimeInlineExecutor, FireTimeThreadPoolExecutor
 from digest.schedule.jobs import JobSpec, LoadedJobs
+from digest.schedule.outcome import RunOutcome
 from digest.schedule.triggers import format_duration
 
 REVIEW_CHECK_SECONDS = 60  # how often drafts past their review deadline are looked for
+GRACE_SECONDS = 4.0  # after a stop signal, how long the message in flight may take
 log = logging.getLogger("digest.schedule")
 
 FIRE_REF = "digest.schedule.runner:fire"
@@ -201,20 +205,41 @@ def next_fire(job: JobSpec, now: datetime | None = None) -> datetime | None:
 
 
 def run_service(settings: Settings, loaded: LoadedJobs) -> int:
-    """`digest schedule run`: block until SIGTERM/SIGINT, then finish the fire in flight, exit 0."""
+    """`digest schedule run`: block until SIGTERM/SIGINT, then finish the message in flight and
+    raise Interrupted saying what was left undone (the CLI exits 143 or 130). If the message in
+    flight takes longer than GRACE_SECONDS, its connection is cut (the send log keeps it owed)."""
     if not loaded.jobs:
         raise ConfigError(f"{loaded.folder}: no job to schedule")
     stop = threading.Event()
+    stopped_by: list[int] = []
+    interrupted: list[RunOutcome] = []
     scheduler = BlockingScheduler(timezone=UTC)
-    runner.configure(runner.RunContext(settings=settings, jobs={j.name: j for j in loaded.jobs}, stop=stop))
+
+    def on_outcome(outcome: RunOutcome) -> None:
+        if outcome.status == "interrupted":
+            interrupted.append(outcome)
+
+    context = runner.RunContext(
+        settings=settings, jobs={j.name: j for j in loaded.jobs}, stop=stop, on_outcome=on_outcome
+    )
+    runner.configure(context)
+
+    def force() -> None:
+        abort_open_backends()
+        abort_all_fetches()
 
     def on_signal(signum: int, _frame: Any) -> None:
         name = signal.Signals(signum).name
         if stop.is_set():
             log.warning("%s again: exiting now", name)
+            force()
             os._exit(128 + signum)
         stop.set()
+        stopped_by.append(signum)
         log.warning("%s: finishing the message in flight, then stopping", name)
+        timer = threading.Timer(GRACE_SECONDS, force)
+        timer.daemon = True
+        timer.start()
         if scheduler.running:
             # not from the handler itself: shutdown waits for the running fire and takes locks
             threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
@@ -238,7 +263,7 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
             if job.kind == "social" and not (job.editors or settings.delivery.editors):
                 log.warning("%s: no editors ([delivery] editors or editors = [...]): its fires will fail", job.name)
         if stop.is_set():
-            return 0
+            raise Interrupted(stopped_by[0], "stopped before the scheduler started: nothing left undone")
         log.info("scheduler running with %d job(s); job store %s", len(loaded.jobs), _safe_url(jobstore_url(settings)))
         scheduler.start()
     finally:
@@ -246,6 +271,9 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
             signal.signal(sig, handler)
         runner.configure(None)
     log.info("scheduler stopped")
+    if stopped_by:
+        undone = "; ".join(f"{o.job}: {o.reason}" for o in interrupted) or "no fire was running: nothing left undone"
+        raise Interrupted(stopped_by[0], undone)
     return 0
 
 
