@@ -29,7 +29,7 @@ def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPDS]:
         if os.environ.get("CI"):
             pytest.fail(f"Bluesky tests cannot run: {problem}")
         pytest.skip(f"Bluesky tests need the reference PDS: {problem}")
-    with running_pds(tmp_path_factory.mktemp("pds")) as server:
+    with running_pds(tmp_path_factory.mktemp("pds"), rate_limits=True) as server:
         yield server
 
 

@@ -52,7 +52,8 @@ class LocalPDS:
                 "/xrpc/com.atproto.server.createAccount",
                 json={"handle": handle, "email": f"{handle.split('.')[0]}@example.com", "password": password},
             )
-            r.raise_for_status()
+            if r.status_code != 200:
+                raise RuntimeError(f"createAccount {handle}: {r.status_code} {r.text}")
             made = r.json()
             r = c.post(
                 "/xrpc/com.atproto.server.createAppPassword",

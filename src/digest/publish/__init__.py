@@ -18,6 +18,7 @@ from digest.publish.base import (
     ReplyTo,
     post_thread,
 )
+from digest.publish.from_social import post_requests
 from digest.publish.limits import RetryPolicy
 from digest.publish.registry import known_platforms, publisher_class, publisher_for
 
@@ -35,6 +36,7 @@ __all__ = [
     "RetryPolicy",
     "env_name",
     "known_platforms",
+    "post_requests",
     "post_thread",
     "publisher_class",
     "publisher_for",

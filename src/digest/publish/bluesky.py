@@ -58,6 +58,7 @@ THUMB_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _KEY_EPOCH_US = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp() * 1_000_000)
 _KEY_SPAN_US = 365 * 24 * 3600 * 1_000_000
+_LOST_ANSWER = frozenset({502, 503, 504})
 _CREDENTIAL_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"})
 
 
@@ -219,10 +220,13 @@ class BlueskyPublisher(Publisher):
             verdict = self._classify(exc)
             if verdict is None or isinstance(verdict, Recovered) or verdict.kind in {"credentials", "rate_limited"}:
                 return verdict
+            # A lost answer (timeout, dropped connection, gateway error) may hide our own write;
+            # a server that answered (the reference PDS says 500 to a taken key) did not write it now.
+            response = exc.response if isinstance(exc, RequestErrorBase) else None
+            in_doubt = in_doubt or response is None or response.status_code in _LOST_ANSWER
             existing = self._existing(did, rkey)
             if existing is not None:
                 return Recovered(("posted" if in_doubt else "already_posted", existing))
-            in_doubt = in_doubt or verdict.kind == "transient"
             return verdict
 
         outcome = call_with_retries(
