@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from digest.publish import PublisherOptions, RetryPolicy
 from tests.support.mastodon import MastodonMock, running_mastodon_mock
 from tests.support.pds import LocalPDS, node_problem, running_pds
 from tests.support.xserver import XServer, running_x_server
+
+from digest.publish import PublisherOptions, RetryPolicy
 
 _names = itertools.count(1)
 

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.support.faultproxy import Fault, fault_proxy
+from tests.support.feedserver import FixtureServer, Route
+from tests.support.pds import BlueskyAccount, LocalPDS
 
 from digest.errors import CredentialsError, PublishError
 from digest.models import Article, Summary
 from digest.publish import Account, LinkCard, PostKey, PostRequest, PublisherOptions, post_requests, post_thread
 from digest.publish.bluesky import BlueskyPublisher, record_key
 from digest.render.social import SocialWriter
-from tests.support.faultproxy import Fault, fault_proxy
-from tests.support.feedserver import FixtureServer, Route
-from tests.support.pds import BlueskyAccount, LocalPDS
 
 pytestmark = pytest.mark.slow  # the PDS takes a few seconds to start
 
@@ -59,7 +59,9 @@ def rkey_of(uri: str) -> str:
     return uri.rsplit("/", 1)[-1]
 
 
-def test_verify_logs_in_with_the_app_password(pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions) -> None:
+def test_verify_logs_in_with_the_app_password(
+    pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions
+) -> None:
     with publisher(pds.base, account, fast_options) as pub:
         info = pub.verify()
     assert info.id == account.did and info.handle == f"@{account.handle}"
@@ -128,7 +130,9 @@ def test_thumbnail_on_a_private_address_is_refused_unless_allowed(
     assert "thumb" not in value["embed"]["external"]
 
 
-def test_thread_is_replies_with_root_and_parent(pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions) -> None:
+def test_thread_is_replies_with_root_and_parent(
+    pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions
+) -> None:
     parts = [PostRequest(text=f"{i}/3 part {i}", key=PostKey("story-thread", "news", i)) for i in (1, 2, 3)]
     with publisher(pds.base, account, fast_options) as pub:
         results = post_thread(pub, parts)
@@ -172,7 +176,9 @@ def test_a_lost_answer_is_resolved_by_the_record_key(
     assert len(pds.list_posts(account.did)) == 1
 
 
-def test_429_with_ratelimit_headers_is_honoured(pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions) -> None:
+def test_429_with_ratelimit_headers_is_honoured(
+    pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions
+) -> None:
     with fault_proxy(pds.base) as proxy:
         reset = str(int(time.time()) + 1)
         headers = {"ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": reset, "Retry-After": "1"}
@@ -209,7 +215,9 @@ def test_login_over_the_pds_limit_fails_fast_with_when(
     assert "rate limited by bluesky for" in str(err.value) and "try again after" in str(err.value)
 
 
-def test_a_rejected_post_fails_with_the_pds_message(pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions) -> None:
+def test_a_rejected_post_fails_with_the_pds_message(
+    pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions
+) -> None:
     with publisher(pds.base, account, fast_options) as pub:
         result = pub.post(PostRequest(text="é" * 301, key=PostKey("story-long", "news")))
         after = pub.post(PostRequest(text="fits", key=PostKey("story-fits", "news")))
@@ -220,7 +228,9 @@ def test_a_rejected_post_fails_with_the_pds_message(pds: LocalPDS, account: Blue
     assert len(pds.list_posts(account.did)) == 1
 
 
-def test_a_wrong_app_password_is_one_clear_error(pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions) -> None:
+def test_a_wrong_app_password_is_one_clear_error(
+    pds: LocalPDS, account: BlueskyAccount, fast_options: PublisherOptions
+) -> None:
     wrong = "aaaa-bbbb-cccc-dddd"
     with publisher(pds.base, account, fast_options, password=wrong) as pub, pytest.raises(CredentialsError) as err:
         pub.post(PostRequest(text="never", key=PostKey("story-401", "news")))

@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.support.mastodon import MastodonMock, running_mastodon_mock
 
 from digest.errors import ConfigError, CredentialsError
 from digest.publish import Account, LinkCard, PostKey, PostRequest, PublisherOptions, RetryPolicy, post_thread
 from digest.publish.mastodon import REPLAY_SLACK, MastodonPublisher
-from tests.support.mastodon import MastodonMock, running_mastodon_mock
 
 
 def publisher(server: MastodonMock, name: str, token: str, options: PublisherOptions) -> MastodonPublisher:
@@ -84,16 +84,22 @@ def test_a_rerun_in_a_new_process_recognises_the_status(
 
 def test_server_errors_are_retried(mastodon: MastodonMock, unique: str, fast_options: PublisherOptions) -> None:
     account_id, token = mastodon.new_user(f"retry{unique}")
-    mastodon.add_fault({"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, "effect": {"status": 503}, "count": 2})
+    mastodon.add_fault(
+        {"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, "effect": {"status": 503}, "count": 2}
+    )
     with publisher(mastodon, unique, token, fast_options) as pub:
         result = pub.post(PostRequest(text="Third time lucky", key=PostKey("story-503", unique)))
     assert result.status == "posted" and result.attempts == 3
     assert len(mastodon.statuses(account_id, token)) == 1
 
 
-def test_server_errors_give_up_after_the_policy(mastodon: MastodonMock, unique: str, fast_options: PublisherOptions) -> None:
+def test_server_errors_give_up_after_the_policy(
+    mastodon: MastodonMock, unique: str, fast_options: PublisherOptions
+) -> None:
     account_id, token = mastodon.new_user(f"giveup{unique}")
-    mastodon.add_fault({"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, "effect": {"status": 502}, "count": 5})
+    mastodon.add_fault(
+        {"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, "effect": {"status": 502}, "count": 5}
+    )
     with publisher(mastodon, unique, token, fast_options) as pub:
         result = pub.post(PostRequest(text="Never", key=PostKey("story-502", unique)))
     assert result.status == "failed" and result.attempts == 3
@@ -106,7 +112,11 @@ def test_a_timeout_is_retried_with_the_same_key(mastodon: MastodonMock, unique: 
     """The first request times out on our side but the server still makes the status: the retry returns it."""
     account_id, token = mastodon.new_user(f"timeout{unique}")
     mastodon.add_fault(
-        {"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, "effect": {"type": "latency", "delay_ms": 1200}, "count": 1}
+        {
+            "match": {"methods": ["POST"], "path": "/api/v1/statuses"},
+            "effect": {"type": "latency", "delay_ms": 1200},
+            "count": 1,
+        }
     )
     options = PublisherOptions(timeout=0.4, retry=RetryPolicy(attempts=3, backoff=2.0, max_wait=5.0))
     with publisher(mastodon, unique, token, options) as pub:
@@ -133,7 +143,9 @@ def test_429_with_retry_after_is_honoured(mastodon: MastodonMock, unique: str, f
     assert len(mastodon.statuses(account_id, token)) == 1
 
 
-def test_a_long_rate_limit_fails_fast_with_when(mastodon: MastodonMock, unique: str, fast_options: PublisherOptions) -> None:
+def test_a_long_rate_limit_fails_fast_with_when(
+    mastodon: MastodonMock, unique: str, fast_options: PublisherOptions
+) -> None:
     account_id, token = mastodon.new_user(f"longlimit{unique}")
     mastodon.add_fault(
         {
@@ -175,7 +187,9 @@ def test_a_rejected_post_fails_with_mastodons_message(
         result = pub.post(PostRequest(text="x" * 501, key=PostKey("story-long", unique)))
         after = pub.post(PostRequest(text="short and fine", key=PostKey("story-short", unique)))
     assert result.status == "failed" and result.attempts == 1
-    assert result.message == "mastodon refused the post: Validation failed: Text is too long (maximum is 500 characters)"
+    assert (
+        result.message == "mastodon refused the post: Validation failed: Text is too long (maximum is 500 characters)"
+    )
     assert after.status == "posted"
     assert len(mastodon.statuses(account_id, token)) == 1
 

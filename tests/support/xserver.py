@@ -23,7 +23,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
 from tests.support.net import free_port
 
 MAX_TWEET = 280
@@ -53,7 +52,7 @@ class XCredentials:
         }
 
 
-class _Validator(RequestValidator):
+class _Validator(RequestValidator):  # type: ignore[misc]
     """oauthlib asks this what it knows; the signature maths stays oauthlib's."""
 
     enforce_ssl = False
@@ -63,12 +62,12 @@ class _Validator(RequestValidator):
         self.server = server
         self._nonces: set[tuple[str, str, str]] = set()
 
-    # The defaults demand 20-30 character keys; ours are test values of any length.
+    # The defaults demand 20-30 letters and digits; X's access tokens look like "12345-AbC...".
     def check_client_key(self, client_key: str) -> bool:
         return bool(client_key) and set(client_key) <= self.safe_characters
 
     def check_access_token(self, request_token: str) -> bool:
-        return bool(request_token) and set(request_token) <= self.safe_characters
+        return bool(request_token) and set(request_token) <= self.safe_characters | {"-"}
 
     @property
     def dummy_client(self) -> str:
@@ -144,7 +143,11 @@ class XServer:
     def _rate_headers(self) -> dict[str, str]:
         reset = int(self._window_start + self.rate_window)
         left = max(self.rate_limit - self._used, 0)
-        return {"x-rate-limit-limit": str(self.rate_limit), "x-rate-limit-remaining": str(left), "x-rate-limit-reset": str(reset)}
+        return {
+            "x-rate-limit-limit": str(self.rate_limit),
+            "x-rate-limit-remaining": str(left),
+            "x-rate-limit-reset": str(reset),
+        }
 
     async def _authorize(self, request: Request) -> tuple[XUser | None, JSONResponse | None]:
         body = (await request.body()).decode("utf-8", "replace")
@@ -163,7 +166,12 @@ class XServer:
                 self._window_start, self._used = time.time(), 0
             self._used += 1
             if self._used > self.rate_limit:
-                problem = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+                problem = {
+                    "title": "Too Many Requests",
+                    "detail": "Too Many Requests",
+                    "type": "about:blank",
+                    "status": 429,
+                }
                 return JSONResponse(problem, status_code=429, headers=self._rate_headers())
         return None
 
@@ -194,8 +202,13 @@ class XServer:
             return self._invalid("text", "The `text` field is required.")
         if len(text) > MAX_TWEET:
             return JSONResponse(
-                {"detail": "Your Tweet text is too long. For more information on how X determines text length, "
-                 "see https://github.com/twitter/twitter-text.", "type": "about:blank", "title": "Forbidden", "status": 403},
+                {
+                    "detail": "Your Tweet text is too long. For more information on how X determines text length, "
+                    "see https://github.com/twitter/twitter-text.",
+                    "type": "about:blank",
+                    "title": "Forbidden",
+                    "status": 403,
+                },
                 status_code=403,
             )
         reply = body.get("reply") or {}
@@ -203,8 +216,12 @@ class XServer:
         with self._lock:
             if any(t["author"] == user.username and t["text"] == text for t in self.tweets):
                 return JSONResponse(
-                    {"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank",
-                     "title": "Forbidden", "status": 403},
+                    {
+                        "detail": "You are not allowed to create a Tweet with duplicate content.",
+                        "type": "about:blank",
+                        "title": "Forbidden",
+                        "status": 403,
+                    },
                     status_code=403,
                 )
             if parent is not None and not any(t["id"] == parent for t in self.tweets):
@@ -236,7 +253,10 @@ class XServer:
 
     def app(self) -> Starlette:
         return Starlette(
-            routes=[Route("/2/users/me", self.me, methods=["GET"]), Route("/2/tweets", self.create_tweet, methods=["POST"])]
+            routes=[
+                Route("/2/users/me", self.me, methods=["GET"]),
+                Route("/2/tweets", self.create_tweet, methods=["POST"]),
+            ]
         )
 
 

@@ -77,9 +77,9 @@ class Account:
         if self.platform not in PLATFORMS and not self.platform.strip():
             raise ConfigError(f"social account {self.name!r}: platform must not be empty")
         if self.platform == "mastodon" and not self.instance:
-            raise ConfigError(f"social account {self.name!r}: a mastodon account needs instance = \"https://...\"")
+            raise ConfigError(f'social account {self.name!r}: a mastodon account needs instance = "https://..."')
         if self.platform == "bluesky" and not self.handle:
-            raise ConfigError(f"social account {self.name!r}: a bluesky account needs handle = \"name.bsky.social\"")
+            raise ConfigError(f'social account {self.name!r}: a bluesky account needs handle = "name.bsky.social"')
 
     @property
     def bluesky_service(self) -> str:

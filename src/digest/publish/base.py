@@ -273,7 +273,9 @@ def call_with_retries(
     while True:
         pause = window.pause_needed()
         if pause > policy.max_wait:
-            return Outcome(None, Failure("rate_limited", rate_limited_message(platform, pause, policy.max_wait)), attempts)
+            return Outcome(
+                None, Failure("rate_limited", rate_limited_message(platform, pause, policy.max_wait)), attempts
+            )
         if pause > 0:
             policy.sleep(pause)
         attempts += 1
@@ -292,9 +294,12 @@ def call_with_retries(
                 # A reset already past (clock skew, whole-second headers) or none given: back off a little.
                 wait = max(verdict.wait or 0.0, policy.backoff_after(limited))
                 if wait > policy.max_wait:
-                    return Outcome(None, Failure("rate_limited", rate_limited_message(platform, wait, policy.max_wait)), attempts)
+                    return Outcome(
+                        None, Failure("rate_limited", rate_limited_message(platform, wait, policy.max_wait)), attempts
+                    )
                 if limited >= policy.attempts:
-                    message = f"rate limited by {platform} {limited} times in a row; gave up (last wait {describe_wait(wait)})"
+                    last = describe_wait(wait)
+                    message = f"rate limited by {platform} {limited} times in a row; gave up (last wait {last})"
                     return Outcome(None, Failure("rate_limited", message), attempts)
                 policy.sleep(wait)
                 continue

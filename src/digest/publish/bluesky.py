@@ -206,9 +206,7 @@ class BlueskyPublisher(Publisher):
             embed=self._embed(request.card, warnings),
             langs=[request.language] if request.language else None,
         )
-        data = models.ComAtprotoRepoCreateRecord.Data(
-            repo=did, collection=POST_COLLECTION, rkey=rkey, record=record
-        )
+        data = models.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, rkey=rkey, record=record)
         in_doubt = False  # an earlier try in this call may have written the record
 
         def create() -> PostRef:
@@ -234,7 +232,9 @@ class BlueskyPublisher(Publisher):
         )
         if outcome.failure is not None or outcome.value is None:
             message = outcome.failure.message if outcome.failure else "no record came back"
-            return PostResult("failed", request.key, message=message, attempts=outcome.attempts, warnings=tuple(warnings))
+            return PostResult(
+                "failed", request.key, message=message, attempts=outcome.attempts, warnings=tuple(warnings)
+            )
         status, ref = outcome.value
         return PostResult(status, request.key, ref=ref, attempts=outcome.attempts, warnings=tuple(warnings))
 

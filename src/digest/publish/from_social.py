@@ -7,6 +7,8 @@ post of a thread (the one that carries the story's link).
 
 from __future__ import annotations
 
+from typing import Any
+
 from digest.models import SocialPost
 from digest.publish.base import LinkCard, PostKey, PostRequest
 
@@ -24,7 +26,9 @@ def post_requests(
     if not thread or not post.thread:
         key = PostKey(story, account, 0)
         return [PostRequest(text=post.text, key=key, facets=post.facets, card=card, language=language)]
-    facets = post.thread_facets or [None] * len(post.thread)
+    facets: list[list[dict[str, Any]] | None] = [None] * len(post.thread)
+    if post.thread_facets:
+        facets = list(post.thread_facets)
     return [
         PostRequest(
             text=text,

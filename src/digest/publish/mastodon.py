@@ -140,7 +140,9 @@ class MastodonPublisher(Publisher):
         outcome = call_with_retries(send, self._classify, self.options.retry, self.window, self.platform)
         if outcome.failure is not None or outcome.value is None:
             message = outcome.failure.message if outcome.failure else "no status came back"
-            return PostResult("failed", request.key, message=message, attempts=outcome.attempts, warnings=tuple(warnings))
+            return PostResult(
+                "failed", request.key, message=message, attempts=outcome.attempts, warnings=tuple(warnings)
+            )
         status = outcome.value
         ref = PostRef(id=str(status["id"]), url=str(status.get("url") or status.get("uri") or "") or None)
         replay = self._seen_keys.get(key) == ref.id or self._made_before(status, started_wall)

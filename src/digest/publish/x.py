@@ -56,8 +56,8 @@ class _APISession(requests.Session):
         self.timeout = timeout
         self.trust_env = False
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if isinstance(url, str) and url.startswith(TWEEPY_HOST):
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if url.startswith(TWEEPY_HOST):
             url = self.api_url + url[len(TWEEPY_HOST) :]
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, *args, **kwargs)
@@ -123,8 +123,7 @@ class XPublisher(Publisher):
             names = ", ".join(secret_names("x", self.account.name).values())
             return Failure(
                 "credentials",
-                f"{self.label}: X refused the OAuth credentials ({self.redact(_messages(exc))}); "
-                f"check {names}",
+                f"{self.label}: X refused the OAuth credentials ({self.redact(_messages(exc))}); check {names}",
             )
         if isinstance(exc, tweepy.TwitterServerError):
             return Failure(
@@ -143,7 +142,8 @@ class XPublisher(Publisher):
                 return Failure("transient", f"cannot reach {self.api_url}: {reason}")
             return Failure(
                 "uncertain",
-                f"no answer from X ({reason}); the tweet may have been posted: check the account before posting it again",
+                f"no answer from X ({reason}); the tweet may have been posted: "
+                "check the account before posting it again",
             )
         return None
 
@@ -185,5 +185,13 @@ class XPublisher(Publisher):
         data = outcome.value.get("data") or {}
         tweet_id = str(data.get("id") or "")
         if not tweet_id:
-            return PostResult("failed", request.key, message="X answered without a tweet id", attempts=outcome.attempts, uncertain=True)
-        return PostResult("posted", request.key, ref=PostRef(id=tweet_id, url=tweet_url(tweet_id)), attempts=outcome.attempts)
+            return PostResult(
+                "failed",
+                request.key,
+                message="X answered without a tweet id",
+                attempts=outcome.attempts,
+                uncertain=True,
+            )
+        return PostResult(
+            "posted", request.key, ref=PostRef(id=tweet_id, url=tweet_url(tweet_id)), attempts=outcome.attempts
+        )
