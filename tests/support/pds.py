@@ -64,13 +64,18 @@ class LocalPDS:
         return BlueskyAccount(handle, str(made["did"]), password, str(r.json()["password"]))
 
     def list_posts(self, did: str) -> list[dict[str, Any]]:
+        """Every post record of ``did`` (all pages)."""
+        records: list[dict[str, Any]] = []
+        params = {"repo": did, "collection": "app.bsky.feed.post", "limit": "100"}
         with self._http() as c:
-            r = c.get(
-                "/xrpc/com.atproto.repo.listRecords",
-                params={"repo": did, "collection": "app.bsky.feed.post", "limit": 100},
-            )
-            r.raise_for_status()
-            return list(r.json()["records"])
+            while True:
+                r = c.get("/xrpc/com.atproto.repo.listRecords", params=params)
+                r.raise_for_status()
+                page = r.json()
+                records += page["records"]
+                if not page["records"] or not page.get("cursor"):
+                    return records
+                params["cursor"] = page["cursor"]
 
     def get_post(self, did: str, rkey: str) -> dict[str, Any]:
         with self._http() as c:
