@@ -29,7 +29,6 @@ from atproto_client.exceptions import (
     UnauthorizedError,
 )
 from atproto_client.models.common import XrpcError
-from atproto_client.models.utils import get_or_create
 from atproto_client.request import Request
 
 from digest.config import FetchSettings
@@ -252,7 +251,7 @@ class BlueskyPublisher(Publisher):
     def _facets(facets: Sequence[Mapping[str, Any]] | None) -> list[models.AppBskyRichtextFacet.Main] | None:
         if not facets:
             return None
-        return [get_or_create(dict(f), models.AppBskyRichtextFacet.Main, strict=True) for f in facets]  # type: ignore[misc]
+        return [models.AppBskyRichtextFacet.Main.model_validate(dict(f)) for f in facets]
 
     def _strong_ref(self, ref: PostRef) -> models.ComAtprotoRepoStrongRef.Main:
         cid = ref.cid
