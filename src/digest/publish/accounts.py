@@ -74,7 +74,7 @@ class Account:
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise ConfigError("social account: name must not be empty")
-        if self.platform not in PLATFORMS and not self.platform.strip():
+        if not self.platform.strip():
             raise ConfigError(f"social account {self.name!r}: platform must not be empty")
         if self.platform == "mastodon" and not self.instance:
             raise ConfigError(f'social account {self.name!r}: a mastodon account needs instance = "https://..."')
