@@ -30,6 +30,14 @@ class DeliveryError(DigestError):
     """A backend that cannot deliver (server down, refused, misconfigured)."""
 
 
+class PublishError(DigestError):
+    """A social platform that cannot be posted to (unreachable, misconfigured, over its rate limit)."""
+
+
+class CredentialsError(PublishError):
+    """A platform refused the account's token or password (expired, revoked, wrong)."""
+
+
 class DatabaseError(DigestError):
     """The database cannot be used as it is: at another schema revision, busy, or unreachable."""
 
