@@ -8,13 +8,17 @@ Secrets are never read from the TOML: only from the environment or `.env`.
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import re
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -73,6 +77,8 @@ def number(lo: float | None = None, hi: float | None = None) -> Validator:
                 raise ValueError(f"expected {desc}, got {_show(value)}") from None
         if not isinstance(value, int | float):
             raise ValueError(f"expected {desc}, got {_show(value)}")
+        if not math.isfinite(value):  # nan slips through every comparison; inf stalls retries
+            raise ValueError(f"expected {desc}, got {value}")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise ValueError(f"expected {desc}, got {value}")
         return float(value)
@@ -94,6 +100,63 @@ def text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {_show(value)}")
     return value
+
+
+def one_line(value: Any) -> str:
+    """Text that ends up in a mail header: a CR or LF would smuggle in headers of its own."""
+    checked = text(value)
+    if "\r" in checked or "\n" in checked:
+        raise ValueError("must be one line: a line break here would break the e-mail header")
+    return checked
+
+
+def optional_one_line(value: Any) -> str | None:
+    return None if value is None or value == "" else one_line(value)
+
+
+# What {placeholders} the subject, preheader, footer and archive_url templates may use.
+TEMPLATE_FIELDS = ("title", "date", "date_long", "edition", "stories", "from_name")
+
+
+def _template_check(value: str) -> str:
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ValueError(f"not a valid template ({exc}); write {{{{ and }}}} for literal braces") from None
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in TEMPLATE_FIELDS or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            known = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+            raise ValueError(f"{shown}: only plain placeholders are allowed: {known}")
+    return value
+
+
+def template(value: Any) -> str:
+    return _template_check(one_line(value))
+
+
+def optional_template(value: Any) -> str | None:
+    return None if value is None or value == "" else template(value)
+
+
+def optional_long_template(value: Any) -> str | None:
+    """A template that may span paragraphs (the footer): plain placeholders, line breaks allowed."""
+    return None if value is None or value == "" else _template_check(text(value))
+
+
+def backend_url(value: Any) -> str:
+    """A delivery URL that can be taken apart (scheme://...); the backend checks the rest."""
+    checked = one_line(value).strip()
+    try:
+        parts = urlsplit(checked)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc} (got {checked!r})") from None
+    if not parts.scheme:
+        raise ValueError(f"expected a URL like smtp://host:587 or outbox://outbox, got {checked!r}")
+    return checked
 
 
 def optional_text(value: Any) -> str | None:
@@ -168,7 +231,7 @@ def setting(default: Any, check: Validator, doc: str = "") -> Any:
 
 @dataclass(frozen=True)
 class DigestSettings:
-    title: str = setting("The Daily Digest", text)
+    title: str = setting("The Daily Digest", one_line)
     timezone: str = setting("UTC", timezone)
     intro: str | None = setting(None, optional_text)
     max_stories: int = setting(20, integer(1, 200))
@@ -236,21 +299,23 @@ class FetchSettings:
 class ArchiveSettings:
     url: str | None = setting(None, optional_text)  # SQLAlchemy URL; default: SQLite in data dir
     related_days: int = setting(30, integer(0, 3650))
+    # How long a write waits for another process's write to finish (SQLite) before "busy".
+    busy_timeout: float = setting(10.0, number(0.0, 600))
     min_similarity: float = setting(0.2, number(0.0, 1.0))
 
 
 @dataclass(frozen=True)
 class EmailSettings:
     templates_dir: str | None = setting(None, optional_text)
-    subject: str = setting("{title} — {date}", text)
-    preheader: str | None = setting(None, optional_text)
+    subject: str = setting("{title} — {date}", template)
+    preheader: str | None = setting(None, optional_template)
     utm_source: str = setting("digest", text)
     utm_campaign: str | None = setting(None, optional_text)
-    archive_url: str | None = setting(None, optional_text)
+    archive_url: str | None = setting(None, optional_template)
     max_html_bytes: int = setting(100_000, integer(10_000, 10_000_000))
     max_teasers: int = setting(3, integer(0, 10))
     language: str = setting("en", text)
-    footer: str | None = setting(None, optional_text)  # who sends it and why; {title} {from_name}
+    footer: str | None = setting(None, optional_long_template)  # who sends it and why; {title} {from_name}
     # Story images: "thumbnails" (the first story a full-width hero, the others small beside
     # their text), "hero" (the first story's only) or "none". Referenced by URL, never embedded.
     images: str = setting("thumbnails", choice("thumbnails", "hero", "none"))
@@ -278,17 +343,17 @@ class SocialSettings:
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    backend: str = setting("outbox://outbox", text)
-    from_address: str = setting("digest@example.com", text)
-    from_name: str = setting("The Daily Digest (example sender)", text)
-    reply_to: str | None = setting(None, optional_text)
-    list_id: str | None = setting(None, optional_text)
-    unsubscribe_url: str = setting("https://example.com/unsubscribe?token={token}", text)
-    unsubscribe_mailto: str | None = setting(None, optional_text)
+    backend: str = setting("outbox://outbox", backend_url)
+    from_address: str = setting("digest@example.com", one_line)
+    from_name: str = setting("The Daily Digest (example sender)", one_line)
+    reply_to: str | None = setting(None, optional_one_line)
+    list_id: str | None = setting(None, optional_one_line)
+    unsubscribe_url: str = setting("https://example.com/unsubscribe?token={token}", one_line)
+    unsubscribe_mailto: str | None = setting(None, optional_one_line)
     editors: tuple[str, ...] = setting((), string_list)
     # The envelope sender (MAIL FROM) of every edition's message, with {token} naming the
     # subscriber and edition (VERP): bounces then come back attributable. "" = from_address.
-    return_path: str | None = setting(None, optional_text)
+    return_path: str | None = setting(None, optional_one_line)
     timeout: float = setting(30.0, number(0.1, 600))
     max_attempts: int = setting(4, integer(1, 20))
     retry_backoff: float = setting(1.0, number(0.0, 60))  # seconds before the 2nd try; doubles after
@@ -383,8 +448,9 @@ def build_section(cls: type, raw: Mapping[str, Any], where: str, label: str) -> 
     for key, value in raw.items():
         f = known.get(key)
         if f is None:
-            hint = ", ".join(sorted(known))
-            raise ConfigError(f"{label}: {where} {key}: unknown key (known keys: {hint})")
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ConfigError(f"{label}: {where} {key}: unknown key ({hint}known keys: {', '.join(sorted(known))})")
         try:
             values[key] = f.metadata["check"](value)
         except ValueError as exc:
@@ -393,12 +459,21 @@ def build_section(cls: type, raw: Mapping[str, Any], where: str, label: str) -> 
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """``DIGEST_<SECTION>__<KEY>`` (double underscore) overrides one key of one section."""
+    """``DIGEST_<SECTION>__<KEY>`` (double underscore) overrides one key of one section; one
+    that names no real section or key is an error naming the variable and the closest real one
+    (a silently ignored typo would leave the setting at its default)."""
     out: dict[str, dict[str, str]] = {}
+    every = [f"DIGEST_{s.upper()}__{f.name.upper()}" for s, cls in SECTIONS.items() for f in fields(cls)]
     for name, value in env.items():
         if not name.startswith("DIGEST_") or "__" not in name:
             continue
         section, _, key = name[len("DIGEST_") :].partition("__")
+        cls = SECTIONS.get(section.lower())
+        if cls is None or key.lower() not in {f.name for f in fields(cls)}:
+            close = difflib.get_close_matches(name.upper(), every, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else " (see docs/configuration.md)"
+            what = "section" if cls is None else "key"
+            raise ConfigError(f"{name}: no such config {what}{hint}")
         out.setdefault(section.lower(), {})[key.lower()] = value
     return out
 
@@ -428,9 +503,19 @@ def load_settings(
     label = display_path(config_path) if config_path else "built-in default config"
 
     try:
-        raw = tomllib.loads(source_path.read_text(encoding="utf-8"))
+        data = source_path.read_bytes()
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{label}: line {line}, column {column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{label}: not valid TOML: nested too deeply") from None
     except OSError as exc:
         raise ConfigError(f"{label}: cannot read: {exc.strerror}") from None
 

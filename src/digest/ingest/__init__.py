@@ -65,6 +65,8 @@ def read_configured(spec: SourceSettings, settings: Settings) -> Selected:
 def read_source(spec: Spec, settings: Settings) -> list[Article]:
     if isinstance(spec, SourceSettings):
         return read_configured(spec, settings).articles
+    if not spec.strip():
+        raise InputError('an empty source: give a file, a folder, a quoted glob, "-" for stdin or an http(s) URL')
     if spec == "-":
         limit = settings.ingest.max_file_bytes
         data = sys.stdin.buffer.read(limit + 1)

@@ -74,11 +74,19 @@ def article_from_mapping(data: Any, source: str) -> tuple[Article, bool]:
     return article, title is not None
 
 
-def parse_json(text: str, source: str) -> list[tuple[Article, bool]]:
+def load_json(text: str, source: str) -> Any:
+    """Decoded JSON, or InputError naming ``source``: malformed, or nested too deep to read
+    (100,000 opening brackets exhaust Python's stack in the standard decoder)."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(f"{source}: JSON nested too deeply to read (an article is an object of strings)") from None
+
+
+def parse_json(text: str, source: str) -> list[tuple[Article, bool]]:
+    data = load_json(text, source)
     if isinstance(data, list):
         if not data:
             raise InputError(f"{source}: an empty JSON list")

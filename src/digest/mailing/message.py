@@ -31,6 +31,7 @@ from digest.mailing.addresses import normalize_email
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
 from digest.mailing.tokens import UnsubscribeSigner, unsubscribe_url
 from digest.render.email import RenderedEmail
+from digest.sanitize import header_text
 
 POLICY = email.policy.SMTP
 TEST_PREFIX = "[TEST] "
@@ -174,7 +175,7 @@ class Sender:
             reply_to = normalize_email(d.reply_to) if d.reply_to else None
         except InputError as exc:
             raise ConfigError(f"[delivery]: {exc}") from None
-        return cls(from_address, d.from_name, from_address.rsplit("@", 1)[1], reply_to)
+        return cls(from_address, header_text(d.from_name), from_address.rsplit("@", 1)[1], reply_to)
 
     def from_header(self) -> Address:
         return Address(display_name=self.from_name, addr_spec=self.from_address)
@@ -272,7 +273,7 @@ class MessageFactory:
         self.envelope = env = Envelope.from_settings(settings).for_list(self.list_name)
         self.rendered = rendered
         self.signer = signer
-        subject = check_header("Subject", rendered.subject)
+        subject = header_text(check_header("Subject", rendered.subject))
         self.subject = (TEST_PREFIX if test else "") + " ".join(subject.split())
         self._tz = datetime.now().astimezone().tzinfo
         self._date_second = -1
@@ -326,7 +327,7 @@ class MessageFactory:
         edition even when the bouncing server rewrites or hides the recipient."""
         check_header("To", email)
         if name:
-            name = " ".join(check_header("To (name)", name).split())
+            name = " ".join(header_text(check_header("To (name)", name)).split())
         env = self.envelope
         url = self.unsubscribe_url(email)
         html, text = self.rendered.personalize(url, name or None)
