@@ -9,6 +9,7 @@ Secrets are never read from the TOML: only from the environment or `.env`.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
 import os
 import re
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits
 from dotenv import dotenv_values
 
 from digest.errors import ConfigError
@@ -215,6 +217,61 @@ def clock_time(value: Any) -> str:
     return value.strip()
 
 
+def _loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def public_base_url(value: Any) -> str | None:
+    """The service's public address: https (plain http only on a loopback host, for testing),
+    no query or fragment; returned without a trailing slash so paths can be appended."""
+    if value is None or value == "":
+        return None
+    checked = one_line(value).strip()
+    try:
+        parts = urlsplit(checked)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc} (got {checked!r})") from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise ValueError(f"expected an address like https://news.example.org, got {checked!r}")
+    if parts.scheme == "http" and not _loopback_host(host):
+        raise ValueError(f"expected https:// (plain http only for a loopback host like 127.0.0.1), got {checked!r}")
+    if parts.query or parts.fragment or not checked.isascii() or " " in checked:
+        raise ValueError(f"expected a plain ASCII address with no query or fragment, got {checked!r}")
+    return checked.rstrip("/")
+
+
+def rate_limit(value: Any) -> str:
+    """A rate like "10/hour" or "5 per minute" (the limits library's notation)."""
+    checked = text(value).strip()
+    try:
+        limits.parse(checked)
+    except ValueError:
+        raise ValueError(f'expected a rate like "10/hour" or "3 per day", got {_show(value)}') from None
+    return checked
+
+
+def colour(value: Any) -> str:
+    checked = text(value).strip()
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", checked):
+        raise ValueError(f'expected a colour like "#1a56db", got {_show(value)}')
+    return checked.lower()
+
+
+def list_names(value: Any) -> tuple[str, ...]:
+    names = string_list(value)
+    for name in names:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
+            raise ValueError(f"expected list names (lowercase letters, digits, '.', '_' and '-'), got {_show(name)}")
+    return names
+
+
 def setting(default: Any, check: Validator, doc: str = "") -> Any:
     """A dataclass field whose value is validated with ``check`` when loaded."""
     if isinstance(default, list | dict):
@@ -381,6 +438,30 @@ class ScheduleSettings:
     review_url: str = setting("http://127.0.0.1:8765/", text)
 
 
+@dataclass(frozen=True)
+class WebSettings:
+    """`digest serve`: the pages readers use (subscribe, confirm, unsubscribe, preferences, archive)."""
+
+    # The public address (https://news.example.org); unsubscribe, confirmation and archive
+    # links are built from it. Unset: the [delivery] unsubscribe_url as configured.
+    base_url: str | None = setting(None, public_base_url)
+    confirm_days: int = setting(7, integer(1, 90))  # a confirmation link expires after this
+    public_lists: tuple[str, ...] = setting(("default",), list_names)  # lists a reader may join
+    store_consent_ip: bool = setting(False, boolean)  # false: the IP and user agent are kept hashed
+    archive: bool = setting(True, boolean)  # /archive/ and the feeds
+    archive_lists: tuple[str, ...] = setting(("default",), list_names)  # whose editions are public
+    archive_size: int = setting(50, integer(1, 1000))  # editions in the feeds
+    accent_color: str = setting("#1a56db", colour)
+    subscribe_per_ip: str = setting("10/hour", rate_limit)
+    subscribe_per_address: str = setting("5/hour", rate_limit)
+    confirm_mails_per_address: str = setting("3/day", rate_limit)
+    forms_per_ip: str = setting("60/minute", rate_limit)  # every other form POST
+    # Where the counters live: "memory://" (one process), or redis://host:6379 and the other
+    # stores of the limits library when several processes serve.
+    rate_limit_storage: str = setting("memory://", one_line)
+    max_body_bytes: int = setting(16_384, integer(1_024, 1_000_000))
+
+
 SECTIONS: dict[str, type] = {
     "digest": DigestSettings,
     "summary": SummarySettings,
@@ -392,6 +473,7 @@ SECTIONS: dict[str, type] = {
     "delivery": DeliverySettings,
     "schedule": ScheduleSettings,
     "bounces": BouncesSettings,
+    "web": WebSettings,
 }
 
 
@@ -414,6 +496,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     bounces: BouncesSettings = field(default_factory=BouncesSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     sources: tuple[SourceSettings, ...] = ()
     sections: tuple[SectionSettings, ...] = ()
     config_path: Path | None = None  # None: the built-in default

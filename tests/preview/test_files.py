@@ -43,7 +43,10 @@ def write_articles(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def test_preview_json_writes_the_three_files_and_reports_failures(tmp_path: Path) -> None:
+def test_preview_json_writes_the_three_files_and_reports_failures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DIGEST_DELIVERY__UNSUBSCRIBE_URL")  # the shipped example, as a new user has it
     out = tmp_path / "out"
     result = run("preview", str(SEED), str(tmp_path / "missing.txt"), "--out", str(out), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -159,12 +159,16 @@ def test_html_document_structure(real) -> None:
 
 
 def test_footer_view_in_browser_intro_and_subject_safety() -> None:
+    from digest.config import with_overrides
+    from digest.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[email\] subject: must be one line"):
+        settings(subject="{title}\r\nBcc: victim@example.com {date}")
     s = settings(
         archive_url="https://news.example.com/digest/{date}.html",
-        subject="{title}\r\nBcc: victim@example.com {date}",
+        subject="{title} {date}",
         footer="Sent by {from_name} to readers who asked for it.",
     )
-    from digest.config import with_overrides
 
     s = with_overrides(s, "digest", intro="Good morning.\n\nHere is the news.")
     d = digest_of(story("One", "https://example.com/1"), intro=s.digest.intro)

@@ -101,6 +101,9 @@ def test_a_release_0_1_database_is_refused_then_upgraded_keeping_every_row(monke
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(subscribers)).scalar() == 5
         assert conn.execute(text("SELECT status FROM sends")).scalar() == "sent"
+        # every row got its own link selector, so the opaque links work for old subscribers too
+        selectors = conn.execute(select(subscribers.c.token)).scalars().all()
+        assert len(set(selectors)) == 5 and all(s and len(s) == 26 for s in selectors)
     engine.dispose()
     again = cli("db", "upgrade")
     assert again.returncode == 0 and "already at revision" in again.stdout

@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "schedule": "digest.cli.schedule:schedule",
     "db": "digest.cli.db:db",
     "editions": "digest.cli.editions:editions",
+    "serve": "digest.cli.serve:serve",
+    "archive": "digest.cli.archive:archive",
 }
 
 

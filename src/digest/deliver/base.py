@@ -120,6 +120,9 @@ class BaseBackend:
     """
 
     scheme: ClassVar[str] = ""
+    # False for backends that only keep or show messages (outbox, console, memory): mail there
+    # reaches no reader, so a send may go ahead with example settings.
+    reaches_people: ClassVar[bool] = True
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
@@ -76,18 +77,27 @@ def check_sendable(engine: Engine, edition: str) -> None:
         raise InputError(f"edition {edition} was discarded by an editor: it is never sent")
 
 
-def save_digest(engine: Engine, edition: str, title: str, rendered: RenderedEmail) -> int:
+def save_digest(
+    engine: Engine, edition: str, title: str, rendered: RenderedEmail, data: dict[str, Any] | None = None
+) -> int:
     """Freeze an edition's rendering: every later run of this edition sends exactly this.
 
-    If another run froze it first, theirs stands (``find_digest`` returns it)."""
-    values = {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    ``data`` (the digest as data) is kept beside it for the web archive and feeds. If another
+    run froze it first, theirs stands (``find_digest`` returns it)."""
+    values: dict[str, Any] = {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    if data is not None:
+        values["data"] = data
     try:
         with engine.begin() as conn:
-            row = conn.execute(select(digests.c.id, digests.c.html).where(digests.c.edition == edition)).first()
+            row = conn.execute(
+                select(digests.c.id, digests.c.html, digests.c.data).where(digests.c.edition == edition)
+            ).first()
             if row is None:
                 result = conn.execute(insert(digests).values(edition=edition, title=title, created_at=_now(), **values))
                 return int(result.inserted_primary_key[0])  # type: ignore[index]
             if row.html is None:
+                if row.data is not None:
+                    values.pop("data", None)  # a reviewed draft's data carries the editors' edits
                 conn.execute(update(digests).where(digests.c.id == row.id).values(**values))
             return int(row.id)
     except IntegrityError:  # a run on another machine (shared database) inserted it just now

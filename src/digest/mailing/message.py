@@ -23,13 +23,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.config import Settings
 from digest.deliver.base import OutgoingMessage, has_line_break
+from digest.deliver.smtp_options import is_loopback
 from digest.errors import ConfigError, DeliveryError, InputError
 from digest.mailing.addresses import normalize_email
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
-from digest.mailing.tokens import UnsubscribeSigner, unsubscribe_url
+from digest.mailing.tokens import UnsubscribeSigner, unsubscribe_template, unsubscribe_url
 from digest.render.email import RenderedEmail
 from digest.sanitize import header_text
 
@@ -205,9 +207,10 @@ class Envelope:
     def from_settings(cls, settings: Settings) -> Envelope:
         d = settings.delivery
         sender = Sender.from_settings(settings)
+        url = unsubscribe_template(settings)
         for name, value in [
             ("List-Id", d.list_id or ""),
-            ("List-Unsubscribe", d.unsubscribe_url),
+            ("List-Unsubscribe", url),
             ("List-Unsubscribe (mailto)", d.unsubscribe_mailto or ""),
         ]:
             check_header(name, value)
@@ -219,8 +222,8 @@ class Envelope:
                 raise ConfigError(f"[delivery]: {exc}") from None
             if not mailto.startswith("mailto:"):
                 mailto = f"mailto:{mailto}?subject=unsubscribe"
-        url = d.unsubscribe_url
-        if not url.startswith("https://") or "{token}" not in url:
+        local = url.startswith("http://") and is_loopback(urlsplit(url).hostname or "")
+        if not (url.startswith("https://") or local) or "{token}" not in url:
             raise ConfigError(
                 "[delivery] unsubscribe_url: expected an https:// URL containing {token} "
                 f"(one-click unsubscribe, RFC 8058), got {url!r}"
@@ -314,11 +317,19 @@ class MessageFactory:
             self._date_value = format_datetime(datetime.fromtimestamp(now, self._tz))
         return self._date_value
 
-    def unsubscribe_url(self, email: str) -> str:
-        return self.envelope.unsubscribe_url.replace("{token}", self.signer.token(email, self.list_name))
+    def unsubscribe_url(self, email: str, selector: str | None = None) -> str:
+        """The recipient's link: opaque when their subscriber row is known (``selector``); a
+        version 1 token (the address inside) only for a test copy to someone not subscribed."""
+        token = self.signer.reader_token(selector) if selector else self.signer.token(email, self.list_name)
+        return self.envelope.unsubscribe_url.replace("{token}", token)
 
     def build(
-        self, email: str, name: str | None = None, ref: Any = None, edition_id: int | None = None
+        self,
+        email: str,
+        name: str | None = None,
+        ref: Any = None,
+        edition_id: int | None = None,
+        selector: str | None = None,
     ) -> OutgoingMessage:
         """One recipient's message; HeaderInjectionError if their address or name has CR/LF.
 
@@ -329,7 +340,7 @@ class MessageFactory:
         if name:
             name = " ".join(header_text(check_header("To (name)", name)).split())
         env = self.envelope
-        url = self.unsubscribe_url(email)
+        url = self.unsubscribe_url(email, selector)
         html, text = self.rendered.personalize(url, name or None)
         message_id = make_msgid(domain=env.domain)
         unsubscribe = f"List-Unsubscribe: <{url}>"

@@ -36,15 +36,15 @@ from sqlalchemy import Engine
 from digest.config import Settings
 from digest.deliver.base import BaseBackend, OutgoingMessage, SendResult
 from digest.deliver.registry import backend_from_url
-from digest.errors import DeliveryError, InputError
+from digest.errors import ConfigError, DeliveryError, InputError
 from digest.mailing import editions, sendlog
 from digest.mailing.addresses import normalize_email
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
 from digest.mailing.message import HeaderInjectionError, MessageFactory
 from digest.mailing.subscribers import count_active
 from digest.mailing.subscribers import get as get_subscriber
-from digest.mailing.tokens import signer_for
-from digest.models import Digest
+from digest.mailing.tokens import is_example_url, signer_for, unsubscribe_template
+from digest.models import Digest, digest_to_data
 from digest.render.email import RenderedEmail, render_email
 from digest.storage.archive import Archive
 from digest.storage.engine import open_engine
@@ -200,7 +200,13 @@ def _messages(
         if cancel is not None and cancel.is_set():
             return  # the backend finishes what it has in flight; the rest stays pending
         try:
-            yield factory.build(target.email, target.name, ref=target.id, edition_id=digest_id if record else None)
+            yield factory.build(
+                target.email,
+                target.name,
+                ref=target.id,
+                edition_id=digest_id if record else None,
+                selector=target.token,
+            )
         except HeaderInjectionError as exc:  # a bad name in the database: never sent, logged failed
             if record:
                 sendlog.record_failure(engine, digest_id, target.id, None, str(exc))
@@ -274,7 +280,8 @@ class _Run:
     def freeze(self, built: PreparedEdition) -> tuple[int, RenderedEmail]:
         """Store the edition's rendering (once) and link its stories; returns what was stored."""
         name = self.report.edition
-        digest_id = editions.save_digest(self.engine, name, built.title, built.rendered)
+        data = digest_to_data(built.digest) if built.digest is not None else None
+        digest_id = editions.save_digest(self.engine, name, built.title, built.rendered, data)
         if built.frozen:
             return digest_id, built.rendered
         found = editions.find_digest(self.engine, name)
@@ -297,7 +304,10 @@ class _Run:
         messages = []
         for address in addresses:
             known = get_subscriber(self.engine, address, self.list_name)
-            messages.append(factory.build(address, known.name if known else None))
+            if known:
+                messages.append(factory.build(address, known.name, selector=known.token))
+            else:
+                messages.append(factory.build(address))
         if report.dry_run:
             report.would_send = len(messages)
             return report
@@ -308,6 +318,8 @@ class _Run:
     def edition(self, retry_failed: bool, retry_unknown: bool = False) -> SendReport:
         engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
         editions.check_sendable(engine, name)
+        if not report.dry_run:
+            check_unsubscribe_link(self.settings, self.backend)
         with editions.build_lock(self.settings, name):  # lists starting this edition at once: one build
             try:
                 built = self.build()
@@ -404,6 +416,16 @@ class _Run:
             editions.mark_complete(engine, digest_id)
         report.location = self.backend.location()
         return report
+
+
+def check_unsubscribe_link(settings: Settings, backend: BaseBackend) -> None:
+    """Readers must be able to leave: mail to real subscribers does not go out with the
+    example unsubscribe address (an outbox or console backend reaches nobody, so it may)."""
+    if backend.reaches_people and is_example_url(unsubscribe_template(settings)):
+        raise ConfigError(
+            "[delivery] unsubscribe_url is still the example address, so readers could not unsubscribe: "
+            "set [web] base_url to where `digest serve` answers, or unsubscribe_url to your own page"
+        )
 
 
 def _deliver(

@@ -41,6 +41,7 @@ class Target:
     id: int
     email: str
     name: str | None
+    token: str | None = None  # the row's link selector (digest.mailing.tokens)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def targets(
     if include_unlogged:
         wanted = or_(wanted, sends.c.status.is_(None))
     q = (
-        select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
+        select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.token)
         .select_from(subscribers.outerjoin(sends, join_on) if include_unlogged else subscribers.join(sends, join_on))
         .where(
             subscribers.c.status == ACTIVE,
@@ -134,7 +135,7 @@ def targets(
         with engine.connect() as conn:
             rows = conn.execute(q, {"last": last}).all()
         for row in rows:
-            yield Target(row.id, row.email, row.name)
+            yield Target(row.id, row.email, row.name, row.token)
         if len(rows) < batch:
             return
         last = rows[-1].id

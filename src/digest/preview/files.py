@@ -20,6 +20,7 @@ from digest.compose.build import Progress, build_digest, failure_text
 from digest.config import Settings
 from digest.errors import InputError
 from digest.ingest import SourceFailure, Spec
+from digest.mailing.tokens import unsubscribe_template
 from digest.models import Digest
 from digest.render.email import RenderedEmail, render_email
 from digest.render.size import html_bytes
@@ -56,7 +57,7 @@ class PreviewResult:
 
 
 def placeholder_unsubscribe_url(settings: Settings) -> str:
-    return settings.delivery.unsubscribe_url.replace("{token}", PREVIEW_TOKEN)
+    return unsubscribe_template(settings).replace("{token}", PREVIEW_TOKEN)
 
 
 def digest_data(digest: Digest, email: RenderedEmail, warnings: list[str]) -> dict[str, Any]:

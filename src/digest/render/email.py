@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from mjml import mjml2html
@@ -202,6 +202,9 @@ def build_view(digest: Digest, settings: Settings) -> DigestView:
     else:
         preheader = plain_text(digest.intro) or subject
     browser = safe_url(_fill(es.archive_url, "archive_url", values)) if es.archive_url else None
+    web = settings.web
+    if browser is None and web.base_url and web.archive and digest.edition:
+        browser = safe_url(f"{web.base_url}/archive/{quote(digest.edition, safe='')}/")  # `digest serve`'s copy
     footer_template = es.footer or (
         "You are receiving {title} because you subscribed to it. It is sent by {from_name}."
     )

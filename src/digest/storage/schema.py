@@ -6,6 +6,9 @@ Modules own their queries; this module owns only the tables.
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 from sqlalchemy import (
     JSON,
     Column,
@@ -21,6 +24,12 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def new_selector() -> str:
+    """16 random bytes, base32 (26 characters, letters and digits): a row's link selector."""
+    return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=").lower()
+
 
 articles = Table(
     "articles",
@@ -101,7 +110,11 @@ subscribers = Table(
     Column("status", String(16), nullable=False, default="active", server_default="active"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+    # The random half of this row's reader links (unsubscribe, confirm, preferences): the links
+    # carry it with a MAC, never the address. Filled on insert; see digest.mailing.tokens.
+    Column("token", String(32), nullable=True, default=new_selector),
     UniqueConstraint("list", "email", name="uq_subscriber_list_email"),
+    UniqueConstraint("token", name="uq_subscribers_token"),
     Index("ix_subscribers_list_status", "list", "status"),
 )
 
@@ -121,6 +134,23 @@ sends = Table(
     Column("bounce_token", String(32), nullable=True, index=True),
     UniqueConstraint("digest_id", "subscriber_id", name="uq_send_once"),
     Index("ix_sends_digest_status", "digest_id", "status"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("list", String(64), nullable=False),
+    # subscribe (asked, pending) | confirm (double opt-in done) | join | leave (preferences) |
+    # unsubscribe (a link, one-click or the page)
+    Column("action", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("form_url", String(2048), nullable=True),
+    # The reader's IP address and user agent: kept as is with [web] store_consent_ip, else as
+    # an HMAC ("sha256:..."), enough to match a later claim without holding the address itself.
+    Column("ip", String(128), nullable=True),
+    Column("user_agent", String(512), nullable=True),
 )
 
 bounce_events = Table(
