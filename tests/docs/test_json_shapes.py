@@ -337,6 +337,7 @@ def test_schedule_list(workspace: Workspace) -> None:
     assert {job["name"] for job in jobs} == {"daily-digest", "social-copy"}
 
 
+@pytest.mark.slow  # three real processes, each building or sending a digest
 def test_schedule_run_once_for_both_kinds_of_job(workspace: Workspace) -> None:
     """Real processes: run-once sets the service's logging, which must not leak into this one."""
     jobs = workspace.root / "jobs"
