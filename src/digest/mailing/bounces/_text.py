@@ -110,3 +110,8 @@ def to_plain(html: str, loose: bool = False) -> str:
     if len(html) > len(plain):
         plain = squeeze_spaces(plain) + "\n"
     return plain
+
+
+def u8(text: str) -> str:
+    """A non-ASCII phrase as it appears in the latin-1 decoded UTF-8 bytes of a message."""
+    return text.encode("utf-8").decode("latin-1")

@@ -356,7 +356,7 @@ _GOOGLEAPPS_MESSAGESOF: dict[str, list[tuple[str, str, str]]] = {
             ("550", "5.7.1", "our system has detected that this message is likely unsolicited mail"),
         ],
         "suspend": [
-            (550, "5.2.1", "the email account that you tried to reach is disabled"),
+            ("550", "5.2.1", "the email account that you tried to reach is disabled"),
         ],
         "syntaxerror": [
             ("451", "4.5.0", "smtp protocol violation, visit rfc 2821"),

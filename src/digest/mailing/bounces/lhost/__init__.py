@@ -6,8 +6,63 @@ message. Ported from Sisimai 4.25's Lhost modules (BSD-2-Clause, see ../LICENSE-
 
 from __future__ import annotations
 
-import importlib
-
+from digest.mailing.bounces.lhost import (
+    activehunter,
+    amavis,
+    amazonses,
+    amazonworkmail,
+    aol,
+    apachejames,
+    barracuda,
+    bigfoot,
+    biglobe,
+    courier,
+    domino,
+    einsundeins,
+    exchange2003,
+    exchange2007,
+    exim,
+    ezweb,
+    facebook,
+    fml,
+    gmail,
+    gmx,
+    googlegroups,
+    gsuite,
+    imailserver,
+    interscanmss,
+    kddi,
+    mailfoundry,
+    mailmarshalsmtp,
+    mailru,
+    mcafee,
+    messagelabs,
+    messagingserver,
+    mfilter,
+    mxlogic,
+    notes,
+    office365,
+    opensmtpd,
+    outlook,
+    postfix,
+    powermta,
+    qmail,
+    receivingses,
+    sendgrid,
+    sendmail,
+    surfcontrol,
+    v5sendmail,
+    verizon,
+    x1,
+    x2,
+    x3,
+    x4,
+    x5,
+    x6,
+    yahoo,
+    yandex,
+    zoho,
+)
 from digest.mailing.bounces.parsed import Rule
 
 # The order rules are tried in when the Subject gives no hint (first the formats whose
@@ -71,15 +126,60 @@ ORDER: tuple[str, ...] = (
 )
 
 
-def _load() -> dict[str, Rule]:
-    rules: dict[str, Rule] = {}
-    for name in ORDER:
-        try:
-            module = importlib.import_module(f"{__name__}.{name.lower()}")
-        except ModuleNotFoundError:
-            continue
-        rules[name] = module.make
-    return rules
-
-
-RULES: dict[str, Rule] = _load()
+RULES: dict[str, Rule] = {
+    "MailRu": mailru.make,
+    "Yandex": yandex.make,
+    "Exim": exim.make,
+    "Sendmail": sendmail.make,
+    "Aol": aol.make,
+    "Office365": office365.make,
+    "Exchange2007": exchange2007.make,
+    "Exchange2003": exchange2003.make,
+    "AmazonWorkMail": amazonworkmail.make,
+    "AmazonSES": amazonses.make,
+    "Barracuda": barracuda.make,
+    "InterScanMSS": interscanmss.make,
+    "KDDI": kddi.make,
+    "SurfControl": surfcontrol.make,
+    "Verizon": verizon.make,
+    "ApacheJames": apachejames.make,
+    "X2": x2.make,
+    "X5": x5.make,
+    "FML": fml.make,
+    "Postfix": postfix.make,
+    "GSuite": gsuite.make,
+    "Yahoo": yahoo.make,
+    "Outlook": outlook.make,
+    "GMX": gmx.make,
+    "MessagingServer": messagingserver.make,
+    "EinsUndEins": einsundeins.make,
+    "Domino": domino.make,
+    "Notes": notes.make,
+    "qmail": qmail.make,
+    "Courier": courier.make,
+    "OpenSMTPD": opensmtpd.make,
+    "Zoho": zoho.make,
+    "MessageLabs": messagelabs.make,
+    "MXLogic": mxlogic.make,
+    "MailFoundry": mailfoundry.make,
+    "McAfee": mcafee.make,
+    "V5sendmail": v5sendmail.make,
+    "mFILTER": mfilter.make,
+    "SendGrid": sendgrid.make,
+    "ReceivingSES": receivingses.make,
+    "Amavis": amavis.make,
+    "PowerMTA": powermta.make,
+    "GoogleGroups": googlegroups.make,
+    "Gmail": gmail.make,
+    "EZweb": ezweb.make,
+    "IMailServer": imailserver.make,
+    "MailMarshalSMTP": mailmarshalsmtp.make,
+    "Activehunter": activehunter.make,
+    "Bigfoot": bigfoot.make,
+    "Biglobe": biglobe.make,
+    "Facebook": facebook.make,
+    "X4": x4.make,
+    "X1": x1.make,
+    "X3": x3.make,
+    "X6": x6.make,
+}

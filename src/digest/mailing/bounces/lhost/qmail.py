@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from digest.mailing.bounces._text import lines, rx, sweep
 from digest.mailing.bounces.parsed import Head, Parsed
@@ -65,16 +66,14 @@ _MESSAGES = {
 _RCPT = rx(r"\A(?:To[ ]*:)?[<](.+[@].+)[>]:[ \t]*\Z")
 
 
-def make(head: Head, body: str) -> Parsed | None:
-    if head["subject"] != "failure notice" and not any(_TRYTO.search(r) for r in head.received):
-        return None
+def read(report: str, is_start: Callable[[str], bool]) -> tuple[Collector, dict[int, str]]:
+    """Recipients and their transcripts from a qmail-style report."""
     c = Collector()
-    report, rfc822 = fillet(body, _BACKBONE)
     cursor = False
     alterrors: dict[int, str] = {}
     for e in lines(report):
         if not cursor:
-            cursor = e.startswith(_START)
+            cursor = is_start(e)
             continue
         if not e:
             continue
@@ -91,9 +90,11 @@ def make(head: Head, body: str) -> Parsed | None:
                 continue
             if host := _HOST.search(e):
                 v["rhost"] = host.group(1) or ""
-    if not c.recipients:
-        return None
+    return c, alterrors
 
+
+def finish(c: Collector, alterrors: dict[int, str]) -> None:
+    """Command and reason from the transcript text."""
     for e in c.ds:
         e["diagnosis"] = sweep(e["diagnosis"])
         if not e["command"]:
@@ -121,5 +122,16 @@ def make(head: Head, body: str) -> Parsed | None:
                 e["reason"] = next((k for k, phrases in _LDAP.items() if any(p in e["diagnosis"] for p in phrases)), "")
             if not e["reason"] and _EXPIRED in e["diagnosis"]:
                 e["reason"] = "expired"
+
+
+def make(head: Head, body: str) -> Parsed | None:
+    if head["subject"] != "failure notice" and not any(_TRYTO.search(r) for r in head.received):
+        return None
+    report, rfc822 = fillet(body, _BACKBONE)
+    c, alterrors = read(report, lambda e: e.startswith(_START))
+    if not c.recipients:
+        return None
+    finish(c, alterrors)
+    for e in c.ds:
         e["status"] = find_status(e["diagnosis"])
     return Parsed(c.ds, rfc822)
