@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from digest.mailing.bounces._text import rx
+from digest.mailing.bounces._text import MAX_LINE, rx
 
 _ATOM = r"[a-zA-Z0-9_!#$%&'*+/=?^`{}~|\-]+"
 _QUOTED = r'"(?:\\[^\r\n]|[^\\"])*"'
@@ -53,8 +53,11 @@ def is_mailerdaemon(email: str) -> bool:
 
 
 def find(text: str) -> list[str]:
-    """The addresses in a header-like value, in order (display names and comments dropped)."""
-    text = text.replace("\r", "").replace("\n", "")
+    """The addresses in a header-like value, in order (display names and comments dropped).
+
+    Only the first MAX_LINE characters are read: the fallback patterns backtrack.
+    """
+    text = text.replace("\r", "").replace("\n", "")[:MAX_LINE]
     found: list[dict[str, str]] = []
     v = {"address": "", "name": "", "comment": ""}
     cursor = 0

@@ -16,8 +16,6 @@ from digest.mailing.bounces.lhost import ORDER, RULES
 from digest.mailing.bounces.mime import base64d, is_mimeencoded, makeflat, mimedecode, qp_decode
 from digest.mailing.bounces.parsed import Head, Parsed, Rule
 
-_TRAILING_BLANKS = rx(r"[ \t]+$", re.M)
-_ENDS_WITH_BLANKS = rx(r"[ \t]+$")
 _QUOTE_MARK = rx(r"^[>]+[ ]", re.M)
 _QUOTE_ONLY = rx(r"^[>]$", re.M)
 _FIELD = rx(r"^([\w-]+):[ ]*(.*?)\n(?![\s\t])", re.M | re.S)
@@ -105,8 +103,10 @@ def normalize_newlines(text: str) -> str:
 
 def divide(text: str) -> tuple[str, str] | None:
     """Header block and body, or None when either is missing."""
-    if _ENDS_WITH_BLANKS.search(text):
-        text = _TRAILING_BLANKS.sub("", text)
+    # Trailing blanks go from every line, but only when the text itself ends in blanks
+    # (with or without a final LF), as the reference parser does.
+    if text.removesuffix("\n").endswith((" ", "\t")):
+        text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     parts = text.split("\n\n", 1)
     if len(parts) < 2 or not parts[0] or not parts[1]:
         return None

@@ -9,7 +9,7 @@ from digest.mailing.bounces.lhost._common import Collector
 from digest.mailing.bounces.parsed import Head, Parsed
 from digest.mailing.bounces.rfc5322 import fillet
 
-_FROM = rx(r".+[-]admin[@].+")
+_FROM = rx(r"(?<=.)[-]admin[@].")  # ".+-admin@.+" without the O(n^2) search
 _MESSAGE_ID = rx(r"\A[<]\d+[.]FML.+[@].+[>]\Z")
 _BACKBONE = rx(r"^Original[ ]mail[ ]as[ ]follows:", re.M)
 _TITLES = {

@@ -10,7 +10,7 @@ from digest.mailing.bounces.parsed import Head, Parsed
 from digest.mailing.bounces.rfc5322 import FIELD_TABLE, dsn_field, dsn_match, fillet
 from digest.mailing.bounces.smtpcodes import find_status
 
-_TRYTO = rx(r".+[.](?:outbound[.]protection|prod)[.]outlook[.]com\b")
+_TRYTO = rx(r"(?<=.)[.](?:outbound[.]protection|prod)[.]outlook[.]com\b")  # ".+" first, without the O(n^2) search
 _BACKBONE = rx(r"^Content-Type:[ ]message/rfc822", re.M)
 _EOE = rx(r"\A(?:Original[ ][Mm]essage[ ][Hh]eaders:?|Message[ ]Hops)")
 _ERROR = rx(r"\A(?:Diagnostic[ ]information[ ]for[ ]administrators:|Error[ ]Details)")
