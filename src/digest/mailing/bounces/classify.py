@@ -31,6 +31,7 @@ _ENVELOPE_FIELDS = ("to", "delivered-to", "x-original-to", "envelope-to", "x-env
 _HEADER_FIELD = rx(r"^([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 _MESSAGE_ID_LINE = rx(r"^(?:Message-I[Dd]|X-Original-Message-I[Dd]):[ \t]*(<[^<>\s]+>)", re.M | re.I)
 _ANGLE_ID = rx(r"<([^<>\s]+)>")
+_RETURN_PATH_LINE = rx(r"^Return-Path:[ \t]*(<[^<>\s]*>)", re.M | re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,10 @@ def _original_message_id(msg: Message, own_id: str | None) -> str | None:
 
 def _original_return_path(msg: Message) -> str | None:
     value = msg.original.get("return-path", "")
+    if not value:
+        # Some rules stop at the returned message's Return-Path line rather than keep it.
+        line = _RETURN_PATH_LINE.search(msg.body)
+        value = line.group(1) if line else ""
     found = [a for a in address.find(value) if "@" in a] if value else []
     return found[0].lower() if found else None
 
