@@ -34,7 +34,6 @@ from digest.errors import InputError  # noqa: E402
 from digest.mailing.bounces import classify_bytes  # noqa: E402
 
 
-
 def default_set() -> Path:
     """../shared/data/bounces next to the checkout (for a git worktree, next to its main checkout)."""
     found = ROOT.parent / "shared" / "data" / "bounces"

@@ -147,23 +147,23 @@ def make(head: Head, body: str) -> Parsed | None:
             f"{arfheaders['rhost']} on {head['date']}"
         )
 
-    for e in ds:
-        if _PARTIAL.match(e["recipient"]):
-            e["recipient"] = address.s3s4(rcptintext)
+    for rec in ds:
+        if _PARTIAL.match(rec["recipient"]):
+            rec["recipient"] = address.s3s4(rcptintext)
         for key, value in arfheaders.items():
             if key != "authres":
-                e[key] = e.get(key) or value
-        e["softbounce"] = "-1"
-        e["diagnosis"] = sweep(e["diagnosis"] or common["diagnosis"])
-        e["date"] = e["date"] or head["date"]
-        e["reason"] = "feedback"
-        e["command"] = ""
-        e["action"] = ""
-        e["agent"] = "Feedback-Loop"
-        if e["rhost"]:
+                rec[key] = rec.get(key) or value
+        rec["softbounce"] = "-1"
+        rec["diagnosis"] = sweep(rec["diagnosis"] or common["diagnosis"])
+        rec["date"] = rec["date"] or head["date"]
+        rec["reason"] = "feedback"
+        rec["command"] = ""
+        rec["action"] = ""
+        rec["agent"] = "Feedback-Loop"
+        if rec["rhost"]:
             continue
         if common["rhost"]:
-            e["rhost"] = common["rhost"]
-        elif ip := _IP_IN_TEXT.search(e["diagnosis"]):
-            e["rhost"] = ip.group(1)
+            rec["rhost"] = common["rhost"]
+        elif ip := _IP_IN_TEXT.search(rec["diagnosis"]):
+            rec["rhost"] = ip.group(1)
     return Parsed(ds, rfc822part)

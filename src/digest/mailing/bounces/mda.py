@@ -24,7 +24,7 @@ _MESSAGE = rx(
     r"\A(?>Your[ ]message[ ]to[ ][^ ]+[ ]was[ ]automatically[ ]rejected:\Z"
     r"|(?:mail[.]local|procmail|maildrop|vdelivermail|vdeliver):[ ])"
 )
-_MESSAGES = {
+_MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
     "dovecot": {
         "userunknown": ("mailbox doesn't exist: ",),
         "mailboxfull": ("quota exceeded", "quota exceeded (mailbox for user is full)", "not enough disk space"),

@@ -169,77 +169,77 @@ _BLOCKED_REGEX = rx(
 )
 
 _CONTENTERROR_INDEX = (
-        'header size exceeds maximum permitted',
-        'improper use of 8-bit data in message header',
-        'message header size, or recipient list, exceeds policy limit',
-        'message mime complexity exceeds the policy maximum',
-        'routing loop detected -- too many received: headers',
-        'this message contain invalid mime headers',
-        'this message contain improperly-formatted binary content',
-        'this message contain text that uses unnecessary base64 encoding',
+    "header size exceeds maximum permitted",
+    "improper use of 8-bit data in message header",
+    "message header size, or recipient list, exceeds policy limit",
+    "message mime complexity exceeds the policy maximum",
+    "routing loop detected -- too many received: headers",
+    "this message contain invalid mime headers",
+    "this message contain improperly-formatted binary content",
+    "this message contain text that uses unnecessary base64 encoding",
 )
 
 _EXCEEDLIMIT_INDEX = (
-        'message header size exceeds limit',
-        'message too large',
+    "message header size exceeds limit",
+    "message too large",
 )
 
 _EXPIRED_INDEX = (
-        'connection timed out',
-        'could not find a gateway for',
-        'delivery attempts will continue to be',
-        'delivery time expired',
-        'failed to deliver to domain ',
-        'giving up on',
-        'have been failing for a long time',
-        'has been delayed',
-        'it has not been collected after',
-        'message expired after sitting in queue for',
-        'message expired, connection refulsed',
-        'message timed out',
-        'retry time not reached for any host after a long failure period',
-        'server did not respond',
-        'this message has been in the queue too long',
-        'unable to deliver message after multiple retries',
-        'was not reachable within the allowed queue period',
-        'your message could not be delivered for more than',
+    "connection timed out",
+    "could not find a gateway for",
+    "delivery attempts will continue to be",
+    "delivery time expired",
+    "failed to deliver to domain ",
+    "giving up on",
+    "have been failing for a long time",
+    "has been delayed",
+    "it has not been collected after",
+    "message expired after sitting in queue for",
+    "message expired, connection refulsed",
+    "message timed out",
+    "retry time not reached for any host after a long failure period",
+    "server did not respond",
+    "this message has been in the queue too long",
+    "unable to deliver message after multiple retries",
+    "was not reachable within the allowed queue period",
+    "your message could not be delivered for more than",
 )
 
 _FILTERED_INDEX = (
-        'because the recipient is only accepting mail from specific email addresses',   # AOL Phoenix
-        'bounced address',  # SendGrid|a message to an address has previously been Bounced.
-        'due to extended inactivity new mail is not currently being accepted for this mailbox',
-        'has restricted sms e-mail',    # AT&T
-        'is not accepting any mail',
-        'message rejected due to user rules',
-        'not found recipient account',
-        'refused due to recipient preferences', # Facebook
-        'resolver.rst.notauthorized',   # Microsoft Exchange
-        'this account is protected by',
-        'user not found',   # Filter on MAIL.RU
-        'user reject',
-        'we failed to deliver mail because the following address recipient id refuse to receive mail',  # Willcom
-        'you have been blocked by the recipient',
+    "because the recipient is only accepting mail from specific email addresses",  # AOL Phoenix
+    "bounced address",  # SendGrid|a message to an address has previously been Bounced.
+    "due to extended inactivity new mail is not currently being accepted for this mailbox",
+    "has restricted sms e-mail",  # AT&T
+    "is not accepting any mail",
+    "message rejected due to user rules",
+    "not found recipient account",
+    "refused due to recipient preferences",  # Facebook
+    "resolver.rst.notauthorized",  # Microsoft Exchange
+    "this account is protected by",
+    "user not found",  # Filter on MAIL.RU
+    "user reject",
+    "we failed to deliver mail because the following address recipient id refuse to receive mail",  # Willcom
+    "you have been blocked by the recipient",
 )
 
 _HASMOVED_INDEX = (" has been replaced by ",)
 
 _HOSTUNKNOWN_INDEX = (
-        'domain does not exist',
-        'domain is not reachable',
-        'domain must exist',
-        'host or domain name not found',
-        'host unknown',
-        'host unreachable',
-        'mail domain mentioned in email address is unknown',
-        'name or service not known',
-        'no such domain',
-        'recipient address rejected: unknown domain name',
-        'recipient domain must exist',
-        'the account or domain may not exist',
-        'unknown host',
-        'unroutable address',
-        'unrouteable address',
+    "domain does not exist",
+    "domain is not reachable",
+    "domain must exist",
+    "host or domain name not found",
+    "host unknown",
+    "host unreachable",
+    "mail domain mentioned in email address is unknown",
+    "name or service not known",
+    "no such domain",
+    "recipient address rejected: unknown domain name",
+    "recipient domain must exist",
+    "the account or domain may not exist",
+    "unknown host",
+    "unroutable address",
+    "unrouteable address",
 )
 
 _HOSTUNKNOWN_REGEX = rx(
@@ -248,50 +248,50 @@ _HOSTUNKNOWN_REGEX = rx(
 )
 
 _MAILBOXFULL_INDEX = (
-        'account disabled temporarly for exceeding receiving limits',
-        'account is exceeding their quota',
-        'account is over quota',
-        'account is temporarily over quota',
-        'boite du destinataire pleine',
-        'delivery failed: over quota',
-        'disc quota exceeded',
-        'does not have enough space',
-        'exceeded storage allocation',
-        'exceeding its mailbox quota',
-        'full mailbox',
-        'is over disk quota',
-        'is over quota temporarily',
-        'mail file size exceeds the maximum size allowed for mail delivery',
-        'mail quota exceeded',
-        'mailbox exceeded the local limit',
-        'mailbox full',
-        'mailbox has exceeded its disk space limit',
-        'mailbox is full',
-        'mailbox over quota',
-        'mailbox quota usage exceeded',
-        'mailbox size limit exceeded',
-        'maildir over quota',
-        'maildir delivery failed: userdisk quota ',
-        'maildir delivery failed: domaindisk quota ',
-        'mailfolder is full',
-        'not enough storage space in',
-        'over the allowed quota',
-        'quota exceeded',
-        'quota violation for',
-        'recipient reached disk quota',
-        'recipient rejected: mailbox would exceed maximum allowed storage',
-        'the recipient mailbox has exceeded its disk space limit',
-        "the user's space has been used up",
-        'the user you are trying to reach is over quota',
-        'too much mail data',   # @docomo.ne.jp
-        'user has exceeded quota, bouncing mail',
-        'user has too many messages on the server',
-        'user is over quota',
-        'user is over the quota',
-        'user over quota',
-        'user over quota. (#5.1.1)',    # qmail-toaster
-        'was automatically rejected: quota exceeded',
-        'would be over the allowed quota',
+    "account disabled temporarly for exceeding receiving limits",
+    "account is exceeding their quota",
+    "account is over quota",
+    "account is temporarily over quota",
+    "boite du destinataire pleine",
+    "delivery failed: over quota",
+    "disc quota exceeded",
+    "does not have enough space",
+    "exceeded storage allocation",
+    "exceeding its mailbox quota",
+    "full mailbox",
+    "is over disk quota",
+    "is over quota temporarily",
+    "mail file size exceeds the maximum size allowed for mail delivery",
+    "mail quota exceeded",
+    "mailbox exceeded the local limit",
+    "mailbox full",
+    "mailbox has exceeded its disk space limit",
+    "mailbox is full",
+    "mailbox over quota",
+    "mailbox quota usage exceeded",
+    "mailbox size limit exceeded",
+    "maildir over quota",
+    "maildir delivery failed: userdisk quota ",
+    "maildir delivery failed: domaindisk quota ",
+    "mailfolder is full",
+    "not enough storage space in",
+    "over the allowed quota",
+    "quota exceeded",
+    "quota violation for",
+    "recipient reached disk quota",
+    "recipient rejected: mailbox would exceed maximum allowed storage",
+    "the recipient mailbox has exceeded its disk space limit",
+    "the user's space has been used up",
+    "the user you are trying to reach is over quota",
+    "too much mail data",  # @docomo.ne.jp
+    "user has exceeded quota, bouncing mail",
+    "user has too many messages on the server",
+    "user is over quota",
+    "user is over the quota",
+    "user over quota",
+    "user over quota. (#5.1.1)",  # qmail-toaster
+    "was automatically rejected: quota exceeded",
+    "would be over the allowed quota",
 )
 
 _MAILERERROR_REGEX = rx(
@@ -313,154 +313,154 @@ _MAILERERROR_REGEX = rx(
 )
 
 _MESGTOOBIG_INDEX = (
-        'exceeded maximum inbound message size',
-        'line limit exceeded',
-        'max message size exceeded',
-        'message file too big',
-        'message length exceeds administrative limit',
-        'message size exceeds fixed limit',
-        'message size exceeds fixed maximum message size',
-        'message size exceeds maximum value',
-        'message too big',
-        'message too large for this ',
-        'size limit',
-        'taille limite du message atteinte',
+    "exceeded maximum inbound message size",
+    "line limit exceeded",
+    "max message size exceeded",
+    "message file too big",
+    "message length exceeds administrative limit",
+    "message size exceeds fixed limit",
+    "message size exceeds fixed maximum message size",
+    "message size exceeds maximum value",
+    "message too big",
+    "message too large for this ",
+    "size limit",
+    "taille limite du message atteinte",
 )
 
 _NETWORKERROR_INDEX = (
-        'could not connect and send the mail to',
-        'dns records for the destination computer could not be found',
-        'hop count exceeded - possible mail loop',
-        'host is unreachable',
-        'host name lookup failure',
-        'host not found, try again',
-        'mail forwarding loop for ',
-        'malformed name server reply',
-        'malformed or unexpected name server reply',
-        'maximum forwarding loop count exceeded',
-        'message looping',
-        'message probably in a routing loop',
-        'no route to host',
-        'too many hops',
-        'unable to resolve route ',
-        'unrouteable mail domain',
+    "could not connect and send the mail to",
+    "dns records for the destination computer could not be found",
+    "hop count exceeded - possible mail loop",
+    "host is unreachable",
+    "host name lookup failure",
+    "host not found, try again",
+    "mail forwarding loop for ",
+    "malformed name server reply",
+    "malformed or unexpected name server reply",
+    "maximum forwarding loop count exceeded",
+    "message looping",
+    "message probably in a routing loop",
+    "no route to host",
+    "too many hops",
+    "unable to resolve route ",
+    "unrouteable mail domain",
 )
 
 _NORELAYING_INDEX = (
-        'as a relay',
-        'insecure mail relay',
-        'is not permitted to relay through this server without authentication',
-        'mail server requires authentication when attempting to send to a non-local e-mail address',    # MailEnable
-        'not a gateway',
-        'not allowed to relay through this machine',
-        'not an open relay, so get lost',
-        'not local host',
-        'relay access denied',
-        'relay denied',
-        'relaying mail to ',
-        'relay not permitted',
-        'relaying denied',  # Sendmail
-        "that domain isn't in my list of allowed rcpthost",
-        'this system is not configured to relay mail',
-        'unable to relay for',
-        "we don't handle mail for",
+    "as a relay",
+    "insecure mail relay",
+    "is not permitted to relay through this server without authentication",
+    "mail server requires authentication when attempting to send to a non-local e-mail address",  # MailEnable
+    "not a gateway",
+    "not allowed to relay through this machine",
+    "not an open relay, so get lost",
+    "not local host",
+    "relay access denied",
+    "relay denied",
+    "relaying mail to ",
+    "relay not permitted",
+    "relaying denied",  # Sendmail
+    "that domain isn't in my list of allowed rcpthost",
+    "this system is not configured to relay mail",
+    "unable to relay for",
+    "we don't handle mail for",
 )
 
 _NOTACCEPT_INDEX = (
-        'does not accept mail (nullmx)',
-        'host/domain does not accept mail', # iCloud
-        'host does not accept mail',        # Sendmail
-        'name server: .: host not found',   # Sendmail
-        'no mx record found for domain=',   # Oath(Yahoo!)
-        'no route for current request',
-        'smtp protocol returned a permanent error',
+    "does not accept mail (nullmx)",
+    "host/domain does not accept mail",  # iCloud
+    "host does not accept mail",  # Sendmail
+    "name server: .: host not found",  # Sendmail
+    "no mx record found for domain=",  # Oath(Yahoo!)
+    "no route for current request",
+    "smtp protocol returned a permanent error",
 )
 
 _POLICYVIOLATION_INDEX = (
-        'an illegal attachment on your message',
-        'because the recipient is not accepting mail with ',    # AOL Phoenix
-        'by non-member to a members-only list',
-        'closed mailing list',
-        'denied by policy',
-        'dmarc policy',
-        'email not accepted for policy reasons',
-        # http://kb.mimecast.com/Mimecast_Knowledge_Base/Administration_Console/Monitoring/Mimecast_SMTP_Error_Codes#554
-        'email rejected due to security policies',
-        'header are not accepted',
-        'header error',
-        'local policy violation',
-        'message bounced due to organizational settings',
-        'message given low priority',
-        'message not accepted for policy reasons',
-        'message rejected due to local policy',
-        'messages with multiple addresses',
-        'rejected for policy reasons',
-        'protocol violation',
-        'the email address used to send your message is not subscribed to this group',
-        'the message was rejected by organization policy',
-        'this message was blocked because its content presents a potential',
-        'we do not accept messages containing images or other attachments',
-        'you have exceeded the allowable number of posts without solving a captcha',
-        'you have exceeded the the allowable number of posts without solving a captcha',
+    "an illegal attachment on your message",
+    "because the recipient is not accepting mail with ",  # AOL Phoenix
+    "by non-member to a members-only list",
+    "closed mailing list",
+    "denied by policy",
+    "dmarc policy",
+    "email not accepted for policy reasons",
+    # http://kb.mimecast.com/Mimecast_Knowledge_Base/Administration_Console/Monitoring/Mimecast_SMTP_Error_Codes#554
+    "email rejected due to security policies",
+    "header are not accepted",
+    "header error",
+    "local policy violation",
+    "message bounced due to organizational settings",
+    "message given low priority",
+    "message not accepted for policy reasons",
+    "message rejected due to local policy",
+    "messages with multiple addresses",
+    "rejected for policy reasons",
+    "protocol violation",
+    "the email address used to send your message is not subscribed to this group",
+    "the message was rejected by organization policy",
+    "this message was blocked because its content presents a potential",
+    "we do not accept messages containing images or other attachments",
+    "you have exceeded the allowable number of posts without solving a captcha",
+    "you have exceeded the the allowable number of posts without solving a captcha",
 )
 
 _REJECTED_ISNOT = (
-        '5.1.0 address rejected',
-        'recipient address rejected',
-        'sender ip address rejected',
+    "5.1.0 address rejected",
+    "recipient address rejected",
+    "sender ip address rejected",
 )
 
 _REJECTED_INDEX = (
-        'access denied (in reply to mail from command)',
-        'access denied (sender blacklisted)',
-        'address rejected',
-        'administrative prohibition',
-        'batv failed to verify',    # SoniWall
-        'batv validation failure',  # SoniWall
-        'backscatter protection detected an invalid or expired email address',  # MDaemon
-        "because the sender isn't on the recipient's list of senders to accept mail from",
-        'bogus mail from',          # IMail - block empty sender
-        'connections not accepted from servers without a valid sender domain',
-        'denied [bouncedeny]',      # McAfee
-        'denied by secumail valid-address-filter',
-        'delivery not authorized, message refused',
-        'does not exist e2110',
-        'domain of sender address ',
-        'email address is on senderfilterconfig list',
-        'emetteur invalide',
-        'empty envelope senders not allowed',
-        'envelope blocked – ',
-        'error: no third-party dsns',   # SpamWall - block empty sender
-        'from: domain is invalid. please provide a valid from:',
-        'fully qualified email address required',   # McAfee
-        'invalid domain, see <url:',
-        'invalid sender',
-        'is not a registered gateway user',
-        'mail from not owned by user',
-        'message rejected: email address is not verified',
-        'mx records for ',
-        'null sender is not allowed',
-        'recipient addresses rejected : access denied',
-        'recipient not accepted. (batv: no tag',
-        'returned mail not accepted here',
-        'rfc 1035 violation: recursive cname records for',
-        'rule imposed mailbox access for',  # MailMarshal
-        'sender address has been blacklisted',
-        'sender email address rejected',
-        'sender is in my black list',
-        'sender is spammer',
-        'sender not pre-approved',
-        'sender rejected',
-        'sender domain is empty',
-        'sender verify failed', # Exim callout
-        'syntax error: empty email address',
-        'the message has been rejected by batv defense',
-        'this server does not accept mail from',
-        'transaction failed unsigned dsn for',
-        'unroutable sender address',
-        'you are not allowed to post to this mailing list',
-        'you are sending to/from an address that has been blacklisted',
-        'your access to submit messages to this e-mail system has been rejected'
+    "access denied (in reply to mail from command)",
+    "access denied (sender blacklisted)",
+    "address rejected",
+    "administrative prohibition",
+    "batv failed to verify",  # SoniWall
+    "batv validation failure",  # SoniWall
+    "backscatter protection detected an invalid or expired email address",  # MDaemon
+    "because the sender isn't on the recipient's list of senders to accept mail from",
+    "bogus mail from",  # IMail - block empty sender
+    "connections not accepted from servers without a valid sender domain",
+    "denied [bouncedeny]",  # McAfee
+    "denied by secumail valid-address-filter",
+    "delivery not authorized, message refused",
+    "does not exist e2110",
+    "domain of sender address ",
+    "email address is on senderfilterconfig list",
+    "emetteur invalide",
+    "empty envelope senders not allowed",
+    "envelope blocked – ",
+    "error: no third-party dsns",  # SpamWall - block empty sender
+    "from: domain is invalid. please provide a valid from:",
+    "fully qualified email address required",  # McAfee
+    "invalid domain, see <url:",
+    "invalid sender",
+    "is not a registered gateway user",
+    "mail from not owned by user",
+    "message rejected: email address is not verified",
+    "mx records for ",
+    "null sender is not allowed",
+    "recipient addresses rejected : access denied",
+    "recipient not accepted. (batv: no tag",
+    "returned mail not accepted here",
+    "rfc 1035 violation: recursive cname records for",
+    "rule imposed mailbox access for",  # MailMarshal
+    "sender address has been blacklisted",
+    "sender email address rejected",
+    "sender is in my black list",
+    "sender is spammer",
+    "sender not pre-approved",
+    "sender rejected",
+    "sender domain is empty",
+    "sender verify failed",  # Exim callout
+    "syntax error: empty email address",
+    "the message has been rejected by batv defense",
+    "this server does not accept mail from",
+    "transaction failed unsigned dsn for",
+    "unroutable sender address",
+    "you are not allowed to post to this mailing list",
+    "you are sending to/from an address that has been blacklisted",
+    "your access to submit messages to this e-mail system has been rejected",
 )
 
 _SECURITYERROR_REGEX = rx(
@@ -481,7 +481,7 @@ _SECURITYERROR_REGEX = rx(
         |recipient[ ]address[ ]rejected:[ ]access[ ]denied
         |sorry,[ ]you[ ]don'?t[ ]authenticate[ ]or[ ]the[ ]domain[ ]isn'?t[ ]in[ ]
                 my[ ]list[ ]of[ ]allowed[ ]rcpthosts
-        |tls[ ]required[ ]but[ ]not[ ]supported # SendGrid:the recipient mailserver does not support TLS or have a valid certificate
+        |tls[ ]required[ ]but[ ]not[ ]supported # SendGrid: no TLS or no valid certificate at the recipient
         |unauthenticated[ ]senders[ ]not[ ]allowed
         |user[ ][^ ]+[ ]is[ ]not[ ]authorized[ ]to[ ]perform[ ]ses:sendrawemail[ ]on[ ]resource
         |you[ ]are[ ]not[ ]authorized[ ]to[ ]send[ ]mail,[ ]authentication[ ]is[ ]required
@@ -572,7 +572,7 @@ _SPAMDETECTED_REGEX = rx(
             |not[ ]accepted
             |refused
             |rejection
-            |reporting[ ]address    # SendGrid|a message to an address has previously been marked as Spam by the recipient.
+            |reporting[ ]address    # SendGrid: the address marked an earlier message as spam
             |score[ ]
             )
         |spambouncer[ ]identified[ ]spam    # SpamBouncer identified SPAM
@@ -626,68 +626,68 @@ _SPAMDETECTED_REGEX = rx(
 )
 
 _SUSPEND_INDEX = (
-        ' is currently suspended',
-        ' temporary locked',
-        'boite du destinataire archivee',
-        'email account that you tried to reach is disabled',
-        'has been suspended',
-        'invalid/inactive user',
-        'is a deactivated mailbox', # http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000742
-        'mailbox currently suspended',
-        'mailbox is frozen',
-        'mailbox unavailable or access denied',
-        'recipient rejected: temporarily inactive',
-        'recipient suspend the service',
-        'this account has been disabled or discontinued',
-        'this mailbox is disabled',
-        'user suspended',   # http://mail.163.com/help/help_spam_16.htm
-        'vdelivermail: account is locked email bounced',
+    " is currently suspended",
+    " temporary locked",
+    "boite du destinataire archivee",
+    "email account that you tried to reach is disabled",
+    "has been suspended",
+    "invalid/inactive user",
+    "is a deactivated mailbox",  # http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000742
+    "mailbox currently suspended",
+    "mailbox is frozen",
+    "mailbox unavailable or access denied",
+    "recipient rejected: temporarily inactive",
+    "recipient suspend the service",
+    "this account has been disabled or discontinued",
+    "this mailbox is disabled",
+    "user suspended",  # http://mail.163.com/help/help_spam_16.htm
+    "vdelivermail: account is locked email bounced",
 )
 
 _SYSTEMERROR_INDEX = (
-        'aliasing/forwarding loop broken',
-        "can't create user output file",
-        'could not load drd for domain',
-        'internal error reading data',  # Microsoft
-        'internal server error: operation now in progress', # Microsoft
-        'interrupted system call',
-        'it encountered an error while being processed',
-        'it would create a mail loop',
-        'local configuration error',
-        'local error in processing',
-        'loop was found in the mail exchanger',
-        'loops back to myself',
-        'queue file write error',
-        'mail system configuration error',
-        'remote server is misconfigured',
-        'server configuration error',
-        'service currently unavailable',
-        'system config error',
-        'temporary local problem',
-        'timeout waiting for input',
-        'transaction failed',
+    "aliasing/forwarding loop broken",
+    "can't create user output file",
+    "could not load drd for domain",
+    "internal error reading data",  # Microsoft
+    "internal server error: operation now in progress",  # Microsoft
+    "interrupted system call",
+    "it encountered an error while being processed",
+    "it would create a mail loop",
+    "local configuration error",
+    "local error in processing",
+    "loop was found in the mail exchanger",
+    "loops back to myself",
+    "queue file write error",
+    "mail system configuration error",
+    "remote server is misconfigured",
+    "server configuration error",
+    "service currently unavailable",
+    "system config error",
+    "temporary local problem",
+    "timeout waiting for input",
+    "transaction failed",
 )
 
 _SYSTEMFULL_INDEX = (
-        'mail system full',
-        'requested mail action aborted: exceeded storage allocation',   # MS Exchange
+    "mail system full",
+    "requested mail action aborted: exceeded storage allocation",  # MS Exchange
 )
 
 _TOOMANYCONN_INDEX = (
-        'all available ips are at maximum connection limit',    # SendGrid
-        'connection rate limit exceeded',
-        'exceeds per-domain connection limit for',
-        'has exceeded the max emails per hour ',
-        'throttling failure: daily message quota exceeded',
-        'throttling failure: maximum sending rate exceeded',
-        'too many connections',
-        'too many connections from your host.', # Microsoft
-        'too many concurrent smtp connections', # Microsoft
-        'too many errors from your ip',         # Free.fr
-        'too many recipients',                  # ntt docomo
-        'too many smtp sessions for this host', # Sendmail(daemon.c)
-        'trop de connexions, ',
-        'we have already made numerous attempts to deliver this message',
+    "all available ips are at maximum connection limit",  # SendGrid
+    "connection rate limit exceeded",
+    "exceeds per-domain connection limit for",
+    "has exceeded the max emails per hour ",
+    "throttling failure: daily message quota exceeded",
+    "throttling failure: maximum sending rate exceeded",
+    "too many connections",
+    "too many connections from your host.",  # Microsoft
+    "too many concurrent smtp connections",  # Microsoft
+    "too many errors from your ip",  # Free.fr
+    "too many recipients",  # ntt docomo
+    "too many smtp sessions for this host",  # Sendmail(daemon.c)
+    "trop de connexions, ",
+    "we have already made numerous attempts to deliver this message",
 )
 
 _USERUNKNOWN_REGEX = rx(
@@ -821,18 +821,18 @@ _USERUNKNOWN_REGEX = rx(
 )
 
 _VACATION_INDEX = (
-        'i am away on vacation',
-        'i am away until',
-        'i am out of the office',
-        'i will be traveling for work on',
+    "i am away on vacation",
+    "i am away until",
+    "i am out of the office",
+    "i will be traveling for work on",
 )
 
 _VIRUSDETECTED_INDEX = (
-        'it has a potentially executable attachment',
-        'the message was rejected because it contains prohibited virus or spam content',
-        'this form of attachment has been used by recent viruses or other malware',
-        'virus detected',
-        'your message was infected with a virus',
+    "it has a potentially executable attachment",
+    "the message was rejected because it contains prohibited virus or spam content",
+    "this form of attachment has been used by recent viruses or other malware",
+    "virus detected",
+    "your message was infected with a virus",
 )
 
 
@@ -1061,7 +1061,7 @@ def _another(r: Record) -> str:
         return "securityerror"
     if r.diagnostictype in ("X-UNIX", "X-POSTFIX"):
         return "mailererror"
-    if r.reason == "syntaxerror" or _SYNTAX_REPLY.match(r.replycode):
+    if _SYNTAX_REPLY.match(r.replycode):
         return "syntaxerror"
     if r.action.startswith(("delayed", "expired")):
         return "expired"

@@ -203,26 +203,26 @@ def make(head: Head, body: str) -> Parsed | None:
         return None
 
     mdabounced = mda.make(head, body)
-    for e in ds:
+    for rec in ds:
         for key, value in conn.items():
-            e[key] = e[key] or value
-        alt = alterrors.get(id(e), "")
+            rec[key] = rec[key] or value
+        alt = alterrors.get(id(rec), "")
         if alt:
-            e["diagnosis"] = e["diagnosis"] or alt
-            if e["diagnosis"].startswith("-") or e["diagnosis"].endswith("__"):
-                e["diagnosis"] = alt
-        e["diagnosis"] = sweep(e["diagnosis"])
+            rec["diagnosis"] = rec["diagnosis"] or alt
+            if rec["diagnosis"].startswith("-") or rec["diagnosis"].endswith("__"):
+                rec["diagnosis"] = alt
+        rec["diagnosis"] = sweep(rec["diagnosis"])
         if mdabounced:
-            e["agent"] = mdabounced.mda or "RFC3464"
-            e["reason"] = mdabounced.reason or "undefined"
+            rec["agent"] = mdabounced.mda or "RFC3464"
+            rec["reason"] = mdabounced.reason or "undefined"
             if mdabounced.message:
-                e["diagnosis"] = mdabounced.message
-            e["command"] = ""
-        e["date"] = e["date"] or head["date"]
-        e["status"] = e["status"] or find_status(e["diagnosis"])
-        command = _COMMAND.search(e["diagnosis"])
+                rec["diagnosis"] = mdabounced.message
+            rec["command"] = ""
+        rec["date"] = rec["date"] or head["date"]
+        rec["status"] = rec["status"] or find_status(rec["diagnosis"])
+        command = _COMMAND.search(rec["diagnosis"])
         if command:
-            e["command"] = command.group(1)
+            rec["command"] = command.group(1)
     return Parsed(ds, rfc822)
 
 

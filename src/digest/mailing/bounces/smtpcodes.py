@@ -172,9 +172,28 @@ _REPLY = rx(r"\b([45][0-5][0-9])\b")
 _REPLY_2XX = rx(r"\b(25[0-3])\b")
 
 SOFT_REASONS = frozenset(
-    "blocked contenterror exceedlimit expired filtered mailboxfull mailererror mesgtoobig networkerror "
-    "norelaying policyviolation rejected securityerror spamdetected suspend syntaxerror systemerror "
-    "systemfull toomanyconn virusdetected".split()
+    [
+        "blocked",
+        "contenterror",
+        "exceedlimit",
+        "expired",
+        "filtered",
+        "mailboxfull",
+        "mailererror",
+        "mesgtoobig",
+        "networkerror",
+        "norelaying",
+        "policyviolation",
+        "rejected",
+        "securityerror",
+        "spamdetected",
+        "suspend",
+        "syntaxerror",
+        "systemerror",
+        "systemfull",
+        "toomanyconn",
+        "virusdetected",
+    ]
 )
 HARD_REASONS = frozenset(("hasmoved", "hostunknown", "userunknown"))
 

@@ -7,7 +7,7 @@ LICENSE-sisimai.txt).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from digest.mailing.bounces._text import DeliveryStatus, lines, new_status, rx
 from digest.mailing.bounces.rfc5322 import FIELD_TABLE, dsn_field, dsn_match
@@ -82,7 +82,7 @@ class Collector:
             e[key] = e.get(key) or value or ""
 
 
-def first_match(patterns: dict[str, tuple[str, ...]], text: str) -> str:
+def first_match(patterns: Mapping[str, tuple[str, ...]], text: str) -> str:
     """The first key whose any phrase occurs in ``text``, or ''."""
     for key, phrases in patterns.items():
         if any(p in text for p in phrases):

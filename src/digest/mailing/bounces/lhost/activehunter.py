@@ -34,6 +34,6 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

@@ -38,12 +38,12 @@ def make(head: Head, body: str) -> Parsed | None:
             c.dsn(e, {"X-POSTFIX": "SMTP"})
     if not c.recipients:
         return None
-    for e in c.ds:
+    for rec in c.ds:
         for key, value in c.permessage.items():
-            e[key] = e.get(key) or value or ""
-        lowered = e["diagnosis"].lower()
+            rec[key] = rec.get(key) or value or ""
+        lowered = rec["diagnosis"].lower()
         for reason, phrases in _MESSAGES.items():
             if any(p in lowered for p in phrases):
-                e["reason"] = reason
+                rec["reason"] = reason
                 break
     return Parsed(c.ds, rfc822)

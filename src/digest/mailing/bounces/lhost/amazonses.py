@@ -83,18 +83,18 @@ def _from_json(head: Head, body: str) -> Parsed | None:
     if kind in ("Bounce", "Complaint"):
         o = _dict(payload.get(kind.lower()))
         label = "bouncedRecipients" if kind == "Bounce" else "complainedRecipients"
-        for e in _list(o.get(label)):
-            e = _dict(e)
-            rcpt = _text(e.get("emailAddress"))
+        for item in _list(o.get(label)):
+            entry = _dict(item)
+            rcpt = _text(entry.get("emailAddress"))
             if not address.is_emailaddress(rcpt):
                 continue
             v = record()
             recipients += 1
             v["recipient"] = rcpt
             if kind == "Bounce":
-                v["action"] = _text(e.get("action"))
-                v["status"] = _text(e.get("status"))
-                diag = _text(e.get("diagnosticCode"))
+                v["action"] = _text(entry.get("action"))
+                v["status"] = _text(entry.get("status"))
+                diag = _text(entry.get("diagnosticCode"))
                 typed = _TYPED.match(diag)
                 if typed:
                     v["spec"], v["diagnosis"] = typed.group(1).upper(), typed.group(2)
@@ -161,11 +161,11 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["diagnosis"] = sweep(e["diagnosis"].replace("\n", " "))
-        if _GENERIC.match(e["status"]):
-            quoted = _QUOTED_STATUS.search(e["diagnosis"])
-            e["status"] = find_status(quoted.group(1) if quoted else e["diagnosis"]) or e["status"]
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["diagnosis"] = sweep(rec["diagnosis"].replace("\n", " "))
+        if _GENERIC.match(rec["status"]):
+            quoted = _QUOTED_STATUS.search(rec["diagnosis"])
+            rec["status"] = find_status(quoted.group(1) if quoted else rec["diagnosis"]) or rec["status"]
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

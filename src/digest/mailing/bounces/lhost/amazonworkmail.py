@@ -35,13 +35,13 @@ def make(head: Head, body: str) -> Parsed | None:
             break
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if _GENERIC.match(e["status"]):
-            quoted = _QUOTED_STATUS.search(e["diagnosis"])
-            e["status"] = find_status(quoted.group(1) if quoted else e["diagnosis"]) or e["status"]
-        if reply := _REPLY.search(e["diagnosis"]):
-            e["replycode"] = reply.group(1)
-        e["reason"] = e["reason"] or status_name(e["status"])
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if _GENERIC.match(rec["status"]):
+            quoted = _QUOTED_STATUS.search(rec["diagnosis"])
+            rec["status"] = find_status(quoted.group(1) if quoted else rec["diagnosis"]) or rec["status"]
+        if reply := _REPLY.search(rec["diagnosis"]):
+            rec["replycode"] = reply.group(1)
+        rec["reason"] = rec["reason"] or status_name(rec["status"])
     return Parsed(c.ds, rfc822)

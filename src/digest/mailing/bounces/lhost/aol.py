@@ -25,8 +25,8 @@ def make(head: Head, body: str) -> Parsed | None:
     read_dsn_block(c, report, lambda e: e.startswith(_START))
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["diagnosis"] = sweep(e["diagnosis"].replace("\n", " "))
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["diagnosis"] = sweep(rec["diagnosis"].replace("\n", " "))
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

@@ -58,6 +58,6 @@ def make(head: Head, body: str) -> Parsed | None:
         return None
     if not _HAS_SUBJECT.search(rfc822):
         rfc822 += f"Subject: {subject}\n"
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

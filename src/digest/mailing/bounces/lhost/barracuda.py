@@ -27,8 +27,8 @@ def make(head: Head, body: str) -> Parsed | None:
             c.dsn(e)
     if not c.recipients:
         return None
-    for e in c.ds:
+    for rec in c.ds:
         for key, value in c.permessage.items():
-            e[key] = e.get(key) or value or ""
-        e["diagnosis"] = e["diagnosis"] or sweep(e["diagnosis"])
+            rec[key] = rec.get(key) or value or ""
+        rec["diagnosis"] = rec["diagnosis"] or sweep(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

@@ -37,8 +37,8 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["command"] = e["command"] or command or ("EHLO" if reply else "")
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["command"] = rec["command"] or command or ("EHLO" if reply else "")
     return Parsed(c.ds, rfc822)

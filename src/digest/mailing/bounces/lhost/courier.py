@@ -40,10 +40,10 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
+    for rec in c.ds:
         for key, value in c.permessage.items():
-            e[key] = e.get(key) or value or ""
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
-        e["command"] = e["command"] or command
+            rec[key] = rec.get(key) or value or ""
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
+        rec["command"] = rec["command"] or command
     return Parsed(c.ds, rfc822)

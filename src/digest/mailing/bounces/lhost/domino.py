@@ -49,9 +49,7 @@ def make(head: Head, body: str) -> Parsed | None:
             c.recipients += 1
         elif found := _RCPT.match(e):
             v["recipient"] = address.s3s4(found.group(1))
-        elif e == "because:":
-            v["diagnosis"] = e
-        elif v["diagnosis"] == "because:":
+        elif e == "because:" or v["diagnosis"] == "because:":
             v["diagnosis"] = e
         elif found := _SUBJECT_LINE.match(e):
             subject = found.group(1)
@@ -68,14 +66,14 @@ def make(head: Head, body: str) -> Parsed | None:
                     c.permessage[FIELD_TABLE[o[0]]] = o[2]
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["recipient"] = address.s3s4(e["recipient"])
-        c.fill_permessage(e)
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["recipient"] = address.s3s4(rec["recipient"])
+        c.fill_permessage(rec)
         for reason, phrases in _MESSAGES.items():
-            if any(p in e["diagnosis"] for p in phrases):
-                e["reason"] = reason
-                e["status"] = e["status"] or pseudo_status(reason)
+            if any(p in rec["diagnosis"] for p in phrases):
+                rec["reason"] = reason
+                rec["status"] = rec["status"] or pseudo_status(reason)
                 break
     if not _HAS_SUBJECT.search(rfc822):
         rfc822 += f"Subject: {subject}\n"

@@ -46,17 +46,17 @@ def make(head: Head, body: str) -> Parsed | None:
             alterrors[id(v)] = alterrors.get(id(v), "") + " " + e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = e["diagnosis"] or alterrors.get(id(e), "")
-        if found := _HOST.search(e["diagnosis"]):
-            e["rhost"] = found.group(1)
-            if "for TEXT command" in e["diagnosis"]:
-                e["command"] = "DATA"
-            if "SMTP error" in e["diagnosis"]:
-                e["spec"] = "SMTP"
-            e["status"] = find_status(e["diagnosis"])
-        elif e["diagnosis"].startswith(_ERROR):
-            e["diagnosis"] = e["diagnosis"].replace(_ERROR, "")
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+    for rec in c.ds:
+        rec["diagnosis"] = rec["diagnosis"] or alterrors.get(id(rec), "")
+        if found := _HOST.search(rec["diagnosis"]):
+            rec["rhost"] = found.group(1)
+            if "for TEXT command" in rec["diagnosis"]:
+                rec["command"] = "DATA"
+            if "SMTP error" in rec["diagnosis"]:
+                rec["spec"] = "SMTP"
+            rec["status"] = find_status(rec["diagnosis"])
+        elif rec["diagnosis"].startswith(_ERROR):
+            rec["diagnosis"] = rec["diagnosis"].replace(_ERROR, "")
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

@@ -86,27 +86,27 @@ def make(head: Head, body: str) -> Parsed | None:
             if not conn["subject"]:
                 conn["subject"] = found.group(1)
                 connvalues += 1
-        elif found := (_SENT[0].match(e) or _SENT[1].match(e)):
+        elif found := (_SENT[0].match(e) or _SENT[1].match(e)):  # noqa: SIM102 (elif chain: a match ends it)
             if not conn["date"]:
                 conn["date"] = found.group(1)
                 connvalues += 1
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if found := _CODE.match(e["diagnosis"]):
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if found := _CODE.match(rec["diagnosis"]):
             code, message = found.group(1, 2)
             for reason, codes in _ERRORCODES.items():
                 if code in codes:
-                    e["reason"] = reason
-                    e["status"] = pseudo_status(reason)
+                    rec["reason"] = reason
+                    rec["status"] = pseudo_status(reason)
                     break
-            e["diagnosis"] = message
-        if e["reason"]:
+            rec["diagnosis"] = message
+        if rec["reason"]:
             continue
-        alt = alterrors.get(id(e), "")
+        alt = alterrors.get(id(rec), "")
         if alt:
-            e["diagnosis"] = sweep(alt + " " + e["diagnosis"])
+            rec["diagnosis"] = sweep(alt + " " + rec["diagnosis"])
     if not rfc822:
         rfc822 = f"From: {conn['to']}\nDate: {conn['date']}\nSubject: {conn['subject']}\n"
     return Parsed(c.ds, rfc822)

@@ -70,8 +70,8 @@ def make(head: Head, body: str) -> Parsed | None:
             rhost = found.group(1) or " "
     if not c.recipients:
         return None
-    for e in c.ds:
-        if found := _ERROR.search(e["diagnosis"]):
-            e["reason"] = _NDR.get(found.group(1), e["reason"])
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        if found := _ERROR.search(rec["diagnosis"]):
+            rec["reason"] = _NDR.get(found.group(1), rec["reason"])
+        rec["diagnosis"] = sweep(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

@@ -175,59 +175,60 @@ def make(head: Head, body: str) -> Parsed | None:
     if head.received and (found := _RECEIVED_FROM.search(head.received[-1])):
         localhost0 = found.group(1)
     first = c.ds[0]
-    for e in c.ds:
-        e["lhost"] = e["lhost"] or localhost0
-        alt = alterrors.get(id(e), "")
-        if not e["diagnosis"] and boundary00:
-            e["diagnosis"] = first["diagnosis"] or ""
-            e["spec"] = e["spec"] or first["spec"]
+    for rec in c.ds:
+        rec["lhost"] = rec["lhost"] or localhost0
+        alt = alterrors.get(id(rec), "")
+        if not rec["diagnosis"] and boundary00:
+            rec["diagnosis"] = first["diagnosis"] or ""
+            rec["spec"] = rec["spec"] or first["spec"]
             if alterrors.get(id(first)):
                 alt = alterrors[id(first)]
         if alt:
-            e["diagnosis"] = e["diagnosis"] or alt
-            if e["diagnosis"].startswith("-") or e["diagnosis"].endswith("__"):
-                e["diagnosis"] = alt
-            elif len(e["diagnosis"]) < len(alt) and re.search(re.escape(e["diagnosis"]), alt, re.I):
-                e["diagnosis"] = alt
-            alterrors.pop(id(e), None)
-        e["diagnosis"] = _DUNDER.sub("", sweep(e["diagnosis"]), count=1)
+            rec["diagnosis"] = rec["diagnosis"] or alt
+            if (
+                rec["diagnosis"].startswith("-")
+                or rec["diagnosis"].endswith("__")
+                or len(rec["diagnosis"]) < len(alt)
+                and re.search(re.escape(rec["diagnosis"]), alt, re.I)
+            ):
+                rec["diagnosis"] = alt
+            alterrors.pop(id(rec), None)
+        rec["diagnosis"] = _DUNDER.sub("", sweep(rec["diagnosis"]), count=1)
 
-        if not e["rhost"]:
-            if host := _HOST.search(e["diagnosis"]):
-                e["rhost"] = host.group(1)
-            if not e["rhost"] and head.received:
+        if not rec["rhost"]:
+            if host := _HOST.search(rec["diagnosis"]):
+                rec["rhost"] = host.group(1)
+            if not rec["rhost"] and head.received:
                 hosts = rfc5322.received(head.received[-1])
-                e["rhost"] = hosts[-1] if hosts else ""
+                rec["rhost"] = hosts[-1] if hosts else ""
 
-        if not e["command"]:
-            for pattern in _COMMANDS:
-                if found := pattern.search(e["diagnosis"]):
-                    e["command"] = found.group(1).upper()
-                    break
-            if e["command"] in ("HELO", "EHLO"):
-                e["reason"] = "blocked"
-            elif e["command"] == "MAIL":
-                e["reason"] = "onhold"
+        if not rec["command"]:
+            command = next((f.group(1).upper() for p in _COMMANDS if (f := p.search(rec["diagnosis"]))), "")
+            rec["command"] = command
+            if command in ("HELO", "EHLO"):
+                rec["reason"] = "blocked"
+            elif command == "MAIL":
+                rec["reason"] = "onhold"
             else:
-                e["reason"] = first_match(_MESSAGES, e["diagnosis"])
-                if not e["reason"] and any(d in e["diagnosis"] for d in _DELAYED):
-                    e["reason"] = "expired"
+                rec["reason"] = first_match(_MESSAGES, rec["diagnosis"])
+                if not rec["reason"] and any(d in rec["diagnosis"] for d in _DELAYED):
+                    rec["reason"] = "expired"
 
-        sv = e["status"] or find_status(e["diagnosis"])
-        rv = e["replycode"] or find_reply(e["diagnosis"])
+        sv = rec["status"] or find_status(rec["diagnosis"])
+        rv = rec["replycode"] or find_reply(rec["diagnosis"])
         r1 = 0
         if not sv and rv:
             r1 = int(rv[0])
             if r1 == 4:
-                sv = pseudo_status(e["reason"], temporary=True)
+                sv = pseudo_status(rec["reason"], temporary=True)
             elif r1 == 5:
-                sv = pseudo_status(e["reason"], temporary=False)
+                sv = pseudo_status(rec["reason"], temporary=False)
         s1 = int(sv[0]) if sv and sv[0].isdigit() else 0
-        v1 = s1 + r1 + (int(e["status"][0]) if e["status"] and e["status"][0].isdigit() else 0)
+        v1 = s1 + r1 + (int(rec["status"][0]) if rec["status"] and rec["status"][0].isdigit() else 0)
         if v1 > 0:
             if r1 > 0:
-                e["status"] = sv
+                rec["status"] = sv
         else:
-            sv = pseudo_status(e["reason"], temporary=e["reason"] in ("expired", "mailboxfull"))
-        e["status"] = e["status"] or sv
+            sv = pseudo_status(rec["reason"], temporary=rec["reason"] in ("expired", "mailboxfull"))
+        rec["status"] = rec["status"] or sv
     return Parsed(c.ds, rfc822)

@@ -68,23 +68,23 @@ def make(head: Head, body: str) -> Parsed | None:
             alterrors[id(v)] = alterrors.get(id(v), "") + " " + e
     if not c.recipients:
         return None
-    for e in c.ds:
-        alt = alterrors.get(id(e), "")
+    for rec in c.ds:
+        alt = alterrors.get(id(rec), "")
         if alt:
-            e["diagnosis"] = e["diagnosis"] or alt
-            if e["diagnosis"].startswith("-") or e["diagnosis"].endswith("__"):
-                e["diagnosis"] = alt
-        e["diagnosis"] = sweep(e["diagnosis"])
+            rec["diagnosis"] = rec["diagnosis"] or alt
+            if rec["diagnosis"].startswith("-") or rec["diagnosis"].endswith("__"):
+                rec["diagnosis"] = alt
+        rec["diagnosis"] = sweep(rec["diagnosis"])
         if "x-spasign" in head and head["x-spasign"] == "NG":
-            e["reason"] = "filtered"
-        elif e["command"] == "RCPT":
-            e["reason"] = "userunknown"
+            rec["reason"] = "filtered"
+        elif rec["command"] == "RCPT":
+            rec["reason"] = "userunknown"
         else:
             for reason, patterns in _FAILURES.items():
-                if any(p.search(e["diagnosis"]) for p in patterns):
-                    e["reason"] = reason
+                if any(p.search(rec["diagnosis"]) for p in patterns):
+                    rec["reason"] = reason
                     break
-        if e["reason"] or _OWN_DOMAIN.search(e["recipient"]):
+        if rec["reason"] or _OWN_DOMAIN.search(rec["recipient"]):
             continue
-        e["reason"] = "userunknown"
+        rec["reason"] = "userunknown"
     return Parsed(c.ds, rfc822)

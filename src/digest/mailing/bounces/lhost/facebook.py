@@ -41,12 +41,12 @@ def make(head: Head, body: str) -> Parsed | None:
     if not c.recipients:
         return None
     response = ""
-    for e in c.ds:
-        e["lhost"] = e["lhost"] or c.permessage.get("lhost", "")
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if found := _CODE.search(e["diagnosis"]):
+    for rec in c.ds:
+        rec["lhost"] = rec["lhost"] or c.permessage.get("lhost", "")
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if found := _CODE.search(rec["diagnosis"]):
             response = f"{found.group(1)}-{found.group(2)}{int(found.group(3))}"
-        e["reason"] = next((r for r, codes in _ERRORCODES.items() if response in codes), e["reason"])
-        if not e["reason"] and _INTERNAL.match(response):
-            e["reason"] = "systemerror"
+        rec["reason"] = next((r for r, codes in _ERRORCODES.items() if response in codes), rec["reason"])
+        if not rec["reason"] and _INTERNAL.match(response):
+            rec["reason"] = "systemerror"
     return Parsed(c.ds, rfc822)

@@ -55,9 +55,9 @@ def make(head: Head, body: str) -> Parsed | None:
             c.ds[-1]["diagnosis"] += e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["reason"] = next((r for r, p in _ERRORS.items() if p.search(e["diagnosis"])), e["reason"])
-        if not e["reason"]:
-            e["reason"] = next((r for r, p in _TITLES.items() if p.search(head["subject"])), "")
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["reason"] = next((r for r, p in _ERRORS.items() if p.search(rec["diagnosis"])), rec["reason"])
+        if not rec["reason"]:
+            rec["reason"] = next((r for r, p in _TITLES.items() if p.search(head["subject"])), "")
     return Parsed(c.ds, rfc822)

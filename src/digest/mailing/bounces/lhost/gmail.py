@@ -64,18 +64,18 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] += e + " "
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if not e["rhost"] and (found := _BY_HOST.search(e["diagnosis"])):
-            e["rhost"] = found.group(1) if _HOSTNAME.search(found.group(1)) else found.group(2)
-        state = _STATE.search(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if not rec["rhost"] and (found := _BY_HOST.search(rec["diagnosis"])):
+            rec["rhost"] = found.group(1) if _HOSTNAME.search(found.group(1)) else found.group(2)
+        state = _STATE.search(rec["diagnosis"])
         if state and state.group(1) in _STATES:
-            e["command"], e["reason"] = _STATES[state.group(1)]
+            rec["command"], rec["reason"] = _STATES[state.group(1)]
         else:
-            e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
-        if not e["reason"]:
+            rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
+        if not rec["reason"]:
             continue
-        e["status"] = find_status(e["diagnosis"])
-        if _DETAILED.match(e["status"]):
-            e["reason"] = status_name(e["status"])
+        rec["status"] = find_status(rec["diagnosis"])
+        if _DETAILED.match(rec["status"]):
+            rec["reason"] = status_name(rec["status"])
     return Parsed(c.ds, rfc822)

@@ -82,24 +82,24 @@ def make(head: Head, body: str) -> Parsed | None:
     if not c.recipients:
         return None
 
-    for e in c.ds:
-        c.fill_permessage(e)
+    for rec in c.ds:
+        c.fill_permessage(rec)
         if another:
-            e["diagnosis"] = e["diagnosis"] or another
-            if _DIGITS.match(e["diagnosis"]):
-                e["diagnosis"] = another
+            rec["diagnosis"] = rec["diagnosis"] or another
+            if _DIGITS.match(rec["diagnosis"]):
+                rec["diagnosis"] = another
             else:
                 status = reply = ""
-                if e["status"] in ("", "5.0.0", "4.0.0"):
+                if rec["status"] in ("", "5.0.0", "4.0.0"):
                     status = find_status(another)
                     if status and status[-4:] != ".0.0":
-                        e["status"] = status
-                if e["replycode"] in ("", "500", "400"):
+                        rec["status"] = status
+                if rec["replycode"] in ("", "500", "400"):
                     reply = find_reply(another)
                     if reply and reply[-2:] != "00":
-                        e["replycode"] = reply
-                if status or (reply and len(another) > len(e["diagnosis"])):
-                    e["diagnosis"] = another
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+                        rec["replycode"] = reply
+                if status or (reply and len(another) > len(rec["diagnosis"])):
+                    rec["diagnosis"] = another
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

@@ -33,9 +33,7 @@ _UNDELIVERABLE = rx(r"\Aundeliverable[ ]+to[ ]+(.+)\Z")
 
 
 def make(head: Head, body: str) -> Parsed | None:
-    if not _SUBJECT.match(head["subject"]) and not (
-        "x-mailer" in head and head["x-mailer"].startswith("<SMTP32 v")
-    ):
+    if not _SUBJECT.match(head["subject"]) and not ("x-mailer" in head and head["x-mailer"].startswith("<SMTP32 v")):
         return None
     c = Collector()
     report, rfc822 = fillet(body, _BACKBONE)
@@ -58,17 +56,17 @@ def make(head: Head, body: str) -> Parsed | None:
                 alterrors[id(v)] = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        alt = alterrors.get(id(e), "")
+    for rec in c.ds:
+        alt = alterrors.get(id(rec), "")
         if alt:
-            e["diagnosis"] = sweep(alt + " " + e["diagnosis"])
-        e["diagnosis"] = sweep(e["diagnosis"])
+            rec["diagnosis"] = sweep(alt + " " + rec["diagnosis"])
+        rec["diagnosis"] = sweep(rec["diagnosis"])
         for command, pattern in _COMMANDS.items():
-            if pattern.search(e["diagnosis"]):
-                e["command"] = command.upper()
+            if pattern.search(rec["diagnosis"]):
+                rec["command"] = command.upper()
                 break
         for reason, pattern in _FAILURES.items():
-            if pattern.search(e["diagnosis"]):
-                e["reason"] = reason
+            if pattern.search(rec["diagnosis"]):
+                rec["reason"] = reason
                 break
     return Parsed(c.ds, rfc822)

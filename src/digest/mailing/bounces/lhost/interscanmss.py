@@ -24,9 +24,7 @@ _REPLY = rx(r"[ ][<]{3}[ ](.+)")
 
 
 def make(head: Head, body: str) -> Parsed | None:
-    if not (
-        head["from"].startswith(('"InterScan MSS"', '"InterScan Notification"')) or head["subject"] in _SUBJECTS
-    ):
+    if not (head["from"].startswith(('"InterScan MSS"', '"InterScan Notification"')) or head["subject"] in _SUBJECTS):
         return None
     report, rfc822 = fillet(body, _BACKBONE)
     ds = [new_status()]
@@ -56,8 +54,8 @@ def make(head: Head, body: str) -> Parsed | None:
                 v["diagnosis"] = reply.group(1)
     if not recipients:
         return None
-    for e in ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if re.search(r"Unable[ ]to[ ]deliver", e["diagnosis"]):
-            e["reason"] = "userunknown"
+    for rec in ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if re.search(r"Unable[ ]to[ ]deliver", rec["diagnosis"]):
+            rec["reason"] = "userunknown"
     return Parsed(ds, rfc822)

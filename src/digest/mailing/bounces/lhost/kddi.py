@@ -52,12 +52,12 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] += e + " "
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
         if "x-spasign" in head and head["x-spasign"] == "NG":
-            e["reason"] = "filtered"
-        elif e["command"] == "RCPT":
-            e["reason"] = "userunknown"
+            rec["reason"] = "filtered"
+        elif rec["command"] == "RCPT":
+            rec["reason"] = "userunknown"
         else:
-            e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+            rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

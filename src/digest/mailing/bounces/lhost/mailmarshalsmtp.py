@@ -59,6 +59,6 @@ def make(head: Head, body: str) -> Parsed | None:
             rfc822 += f"{found.group(1)}: {found.group(2)}\n"
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

@@ -83,29 +83,27 @@ def make(head: Head, body: str) -> Parsed | None:
     localhost0 = ""
     if head.received and (found := _RECEIVED_FROM.search(head.received[-1])):
         localhost0 = found.group(1)
-    for e in c.ds:
-        alt = alterrors.get(id(e), "")
+    for rec in c.ds:
+        alt = alterrors.get(id(rec), "")
         if alt:
-            e["diagnosis"] = e["diagnosis"] or alt
-            if e["diagnosis"].startswith("-") or e["diagnosis"].endswith("__"):
-                e["diagnosis"] = alt
-        e["diagnosis"] = _DUNDER.sub("", sweep(e["diagnosis"]), count=1)
-        if not e["rhost"]:
-            if host := _HOST.search(e["diagnosis"]):
-                e["rhost"] = host.group(1)
-            if not e["rhost"] and head.received:
+            rec["diagnosis"] = rec["diagnosis"] or alt
+            if rec["diagnosis"].startswith("-") or rec["diagnosis"].endswith("__"):
+                rec["diagnosis"] = alt
+        rec["diagnosis"] = _DUNDER.sub("", sweep(rec["diagnosis"]), count=1)
+        if not rec["rhost"]:
+            if host := _HOST.search(rec["diagnosis"]):
+                rec["rhost"] = host.group(1)
+            if not rec["rhost"] and head.received:
                 hosts = rfc5322.received(head.received[-1])
-                e["rhost"] = hosts[-1] if hosts else ""
-        e["lhost"] = e["lhost"] or localhost0
-        if not e["command"]:
-            for pattern in _COMMANDS:
-                if found := pattern.search(e["diagnosis"]):
-                    e["command"] = found.group(1).upper()
-                    break
-            if e["command"] == "MAIL":
-                e["reason"] = "rejected"
-            elif e["command"] in ("HELO", "EHLO"):
-                e["reason"] = "blocked"
+                rec["rhost"] = hosts[-1] if hosts else ""
+        rec["lhost"] = rec["lhost"] or localhost0
+        if not rec["command"]:
+            command = next((f.group(1).upper() for p in _COMMANDS if (f := p.search(rec["diagnosis"]))), "")
+            rec["command"] = command
+            if command == "MAIL":
+                rec["reason"] = "rejected"
+            elif command in ("HELO", "EHLO"):
+                rec["reason"] = "blocked"
             else:
-                e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+                rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

@@ -49,8 +49,8 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"] or diagnostic)
-        if _USERUNKNOWN.search(e["diagnosis"]):
-            e["reason"] = "userunknown"
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"] or diagnostic)
+        if _USERUNKNOWN.search(rec["diagnosis"]):
+            rec["reason"] = "userunknown"
     return Parsed(c.ds, rfc822)

@@ -27,11 +27,11 @@ def make(head: Head, body: str) -> Parsed | None:
     read_dsn_block(c, report, lambda e: e.startswith(_START))
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["diagnosis"] = sweep(rec["diagnosis"])
         for reason, pattern in _FAILURES.items():
-            if pattern.search(e["diagnosis"]):
-                e["reason"] = reason
+            if pattern.search(rec["diagnosis"]):
+                rec["reason"] = reason
                 break
     return Parsed(c.ds, rfc822)

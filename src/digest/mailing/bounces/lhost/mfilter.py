@@ -46,14 +46,14 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
         if not head.received:
             continue
         rhosts = rfc5322.received(head.received[-1])
         first = rfc5322.received(head.received[0])
-        e["lhost"] = e["lhost"] or (first[0] if first else "")
+        rec["lhost"] = rec["lhost"] or (first[0] if first else "")
         for host in rhosts:
             if "." in host:
-                e["rhost"] = host
+                rec["rhost"] = host
     return Parsed(c.ds, rfc822)

@@ -84,26 +84,24 @@ def make(head: Head, body: str) -> Parsed | None:
     localhost0 = ""
     if head.received and (found := _RECEIVED_FROM.search(head.received[-1])):
         localhost0 = found.group(1)
-    for e in c.ds:
-        e["lhost"] = e["lhost"] or localhost0
-        e["diagnosis"] = sweep(_DASHES.sub("", e["diagnosis"], count=1))
-        if not e["rhost"]:
-            if host := _HOST.search(e["diagnosis"]):
-                e["rhost"] = host.group(1)
-            if not e["rhost"] and head.received:
+    for rec in c.ds:
+        rec["lhost"] = rec["lhost"] or localhost0
+        rec["diagnosis"] = sweep(_DASHES.sub("", rec["diagnosis"], count=1))
+        if not rec["rhost"]:
+            if host := _HOST.search(rec["diagnosis"]):
+                rec["rhost"] = host.group(1)
+            if not rec["rhost"] and head.received:
                 hosts = rfc5322.received(head.received[-1])
-                e["rhost"] = hosts[-1] if hosts else ""
-        if not e["command"]:
-            for pattern in _COMMANDS:
-                if found := pattern.search(e["diagnosis"]):
-                    e["command"] = found.group(1).upper()
-                    break
-            if e["command"] == "MAIL":
-                e["reason"] = "rejected"
-            elif e["command"] in ("HELO", "EHLO"):
-                e["reason"] = "blocked"
+                rec["rhost"] = hosts[-1] if hosts else ""
+        if not rec["command"]:
+            command = next((f.group(1).upper() for p in _COMMANDS if (f := p.search(rec["diagnosis"]))), "")
+            rec["command"] = command
+            if command == "MAIL":
+                rec["reason"] = "rejected"
+            elif command in ("HELO", "EHLO"):
+                rec["reason"] = "blocked"
             else:
-                e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
-                if not e["reason"] and any(d in e["diagnosis"] for d in _DELAYED):
-                    e["reason"] = "expired"
+                rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
+                if not rec["reason"] and any(d in rec["diagnosis"] for d in _DELAYED):
+                    rec["reason"] = "expired"
     return Parsed(c.ds, rfc822)

@@ -63,12 +63,12 @@ def make(head: Head, body: str) -> Parsed | None:
             c.recipients += 1
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["recipient"] = address.s3s4(e["recipient"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["recipient"] = address.s3s4(rec["recipient"])
         for reason, phrases in _MESSAGES.items():
-            if any(p in e["diagnosis"] for p in phrases):
-                e["reason"] = reason
-                e["status"] = pseudo_status(reason)
+            if any(p in rec["diagnosis"] for p in phrases):
+                rec["reason"] = reason
+                rec["status"] = pseudo_status(reason)
                 break
     return Parsed(c.ds, rfc822)

@@ -106,18 +106,18 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] += " " + e
     if not c.recipients:
         return None
-    for e in c.ds:
+    for rec in c.ds:
         for key, value in c.permessage.items():
-            e[key] = e.get(key) or value or ""
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if not e["status"] or e["status"][-4:] == ".0.0":
-            e["status"] = find_status(e["diagnosis"]) or e["status"]
-        if _RCPT_COMMAND.search(e["diagnosis"]):
-            e["command"] = "RCPT"
-        if not e["status"]:
+            rec[key] = rec.get(key) or value or ""
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if not rec["status"] or rec["status"][-4:] == ".0.0":
+            rec["status"] = find_status(rec["diagnosis"]) or rec["status"]
+        if _RCPT_COMMAND.search(rec["diagnosis"]):
+            rec["command"] = "RCPT"
+        if not rec["status"]:
             continue
         for pattern, reason in _STATUSES:
-            if pattern.search(e["status"]):
-                e["reason"] = reason
+            if pattern.search(rec["status"]):
+                rec["reason"] = reason
                 break
     return Parsed(c.ds, rfc822)

@@ -37,16 +37,16 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if not e["diagnosis"]:
-            if e["action"] == "delayed":
-                e["diagnosis"] = "Delivery to the following recipients has been delayed."
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if not rec["diagnosis"]:
+            if rec["action"] == "delayed":
+                rec["diagnosis"] = "Delivery to the following recipients has been delayed."
             else:
-                e["diagnosis"] = (
+                rec["diagnosis"] = (
                     "Unable to deliver message to the following recipients, "
                     "due to being unable to connect successfully to the destination mail server."
                 )
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

@@ -76,29 +76,29 @@ def make(head: Head, body: str) -> Parsed | None:
     if not c.recipients:
         return None
 
-    for e in c.ds:
-        c.fill_permessage(e)
+    for rec in c.ds:
+        c.fill_permessage(rec)
         alt = another.get("diagnosis", "")
         if alt:
-            e["diagnosis"] = e["diagnosis"] or alt
-            if _DIGITS.match(e["diagnosis"]):
-                e["diagnosis"] = alt
+            rec["diagnosis"] = rec["diagnosis"] or alt
+            if _DIGITS.match(rec["diagnosis"]):
+                rec["diagnosis"] = alt
             else:
                 status = reply = ""
-                if e["status"] == "" or e["status"][-4:] == ".0.0":
+                if rec["status"] == "" or rec["status"][-4:] == ".0.0":
                     status = find_status(alt)
                     if status and status[-4:] != ".0.0":
-                        e["status"] = status
-                if e["replycode"] == "" or e["replycode"][-2:] == "00":
+                        rec["status"] = status
+                if rec["replycode"] == "" or rec["replycode"][-2:] == "00":
                     reply = find_reply(alt)
                     if reply and reply[-2:] != "00":
-                        e["replycode"] = reply
-                if status or (reply and len(alt) > len(e["diagnosis"])):
-                    e["diagnosis"] = alt
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["command"] = commands.pop(0) if commands else ""
-        if not e["command"] and "refused to talk to me:" in e["diagnosis"]:
-            e["command"] = "HELO"
-        if not e["spec"] and _SAID.search(e["diagnosis"]):
-            e["spec"] = "SMTP"
+                        rec["replycode"] = reply
+                if status or (reply and len(alt) > len(rec["diagnosis"])):
+                    rec["diagnosis"] = alt
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["command"] = commands.pop(0) if commands else ""
+        if not rec["command"] and "refused to talk to me:" in rec["diagnosis"]:
+            rec["command"] = "HELO"
+        if not rec["spec"] and _SAID.search(rec["diagnosis"]):
+            rec["spec"] = "SMTP"
     return Parsed(c.ds, rfc822)

@@ -42,9 +42,9 @@ def make(head: Head, body: str) -> Parsed | None:
             category[id(c.ds[-1])] = found.group(1)
     if not c.recipients:
         return None
-    for e in c.ds:
+    for rec in c.ds:
         for key, value in c.permessage.items():
-            e[key] = e.get(key) or value or ""
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["reason"] = _CATEGORIES.get(category.get(id(e), ""), "")
+            rec[key] = rec.get(key) or value or ""
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["reason"] = _CATEGORIES.get(category.get(id(rec), ""), "")
     return Parsed(c.ds, rfc822)

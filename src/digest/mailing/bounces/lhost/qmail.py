@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 
 from digest.mailing.bounces._text import lines, rx, sweep
-from digest.mailing.bounces.parsed import Head, Parsed
 from digest.mailing.bounces.lhost._common import Collector
+from digest.mailing.bounces.parsed import Head, Parsed
 from digest.mailing.bounces.rfc5322 import fillet
 from digest.mailing.bounces.smtpcodes import find_status
 
@@ -95,33 +95,35 @@ def read(report: str, is_start: Callable[[str], bool]) -> tuple[Collector, dict[
 
 def finish(c: Collector, alterrors: dict[int, str]) -> None:
     """Command and reason from the transcript text."""
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if not e["command"]:
-            e["command"] = next((k.upper() for k, pattern in _SMTP.items() if pattern.search(e["diagnosis"])), "")
-            if not e["command"] and (found := _COMMANDS.search(e["diagnosis"])):
-                e["command"] = found.group(1).upper()
-        if e["command"] == "MAIL":
-            e["reason"] = "rejected"
-        elif e["command"] in ("HELO", "EHLO"):
-            e["reason"] = "blocked"
-        elif _ONHOLD.match(e["diagnosis"]):
-            e["reason"] = "onhold"
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if not rec["command"]:
+            rec["command"] = next((k.upper() for k, pattern in _SMTP.items() if pattern.search(rec["diagnosis"])), "")
+            if not rec["command"] and (found := _COMMANDS.search(rec["diagnosis"])):
+                rec["command"] = found.group(1).upper()
+        if rec["command"] == "MAIL":
+            rec["reason"] = "rejected"
+        elif rec["command"] in ("HELO", "EHLO"):
+            rec["reason"] = "blocked"
+        elif _ONHOLD.match(rec["diagnosis"]):
+            rec["reason"] = "onhold"
         else:
-            alt = alterrors.get(id(e), "")
+            alt = alterrors.get(id(rec), "")
             for reason, phrases in _MESSAGES.items():
                 if alt:
                     if not any(p in alt for p in phrases):
                         continue
-                    e["reason"] = reason
+                    rec["reason"] = reason
                     break
-                if any(p in e["diagnosis"] for p in phrases):
-                    e["reason"] = reason
+                if any(p in rec["diagnosis"] for p in phrases):
+                    rec["reason"] = reason
                     break
-            if not e["reason"]:
-                e["reason"] = next((k for k, phrases in _LDAP.items() if any(p in e["diagnosis"] for p in phrases)), "")
-            if not e["reason"] and _EXPIRED in e["diagnosis"]:
-                e["reason"] = "expired"
+            if not rec["reason"]:
+                rec["reason"] = next(
+                    (k for k, phrases in _LDAP.items() if any(p in rec["diagnosis"] for p in phrases)), ""
+                )
+            if not rec["reason"] and _EXPIRED in rec["diagnosis"]:
+                rec["reason"] = "expired"
 
 
 def make(head: Head, body: str) -> Parsed | None:
@@ -132,6 +134,6 @@ def make(head: Head, body: str) -> Parsed | None:
     if not c.recipients:
         return None
     finish(c, alterrors)
-    for e in c.ds:
-        e["status"] = find_status(e["diagnosis"])
+    for rec in c.ds:
+        rec["status"] = find_status(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

@@ -30,12 +30,12 @@ def make(head: Head, body: str) -> Parsed | None:
     read_dsn_block(c, report, lambda e: e.startswith(_START))
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["diagnosis"] = sweep(e["diagnosis"].replace("\n", " "))
-        if _GENERIC.match(e["status"]):
-            quoted = _QUOTED_STATUS.search(e["diagnosis"])
-            e["status"] = find_status(quoted.group(1) if quoted else e["diagnosis"]) or e["status"]
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
-        e["reason"] = e["reason"] or status_name(e["status"])
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["diagnosis"] = sweep(rec["diagnosis"].replace("\n", " "))
+        if _GENERIC.match(rec["status"]):
+            quoted = _QUOTED_STATUS.search(rec["diagnosis"])
+            rec["status"] = find_status(quoted.group(1) if quoted else rec["diagnosis"]) or rec["status"]
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
+        rec["reason"] = rec["reason"] or status_name(rec["status"])
     return Parsed(c.ds, rfc822)

@@ -56,16 +56,16 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if found := _REPLY_CLASS.search(e["diagnosis"]):
-            e["status"] = found.group(1) + ".0.0"
-        if e["status"] in ("5.0.0", "4.0.0"):
-            e["status"] = find_status(e["diagnosis"]) or e["status"]
-        if e["action"] == "expired":
-            e["reason"] = "expired"
-            if not e["status"] or e["status"][-4:] == ".0.0":
-                e["status"] = pseudo_status("expired") or e["status"]
-        e["lhost"] = e["lhost"] or c.permessage.get("rhost", "")
-        e["command"] = e["command"] or command
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if found := _REPLY_CLASS.search(rec["diagnosis"]):
+            rec["status"] = found.group(1) + ".0.0"
+        if rec["status"] in ("5.0.0", "4.0.0"):
+            rec["status"] = find_status(rec["diagnosis"]) or rec["status"]
+        if rec["action"] == "expired":
+            rec["reason"] = "expired"
+            if not rec["status"] or rec["status"][-4:] == ".0.0":
+                rec["status"] = pseudo_status("expired") or rec["status"]
+        rec["lhost"] = rec["lhost"] or c.permessage.get("rhost", "")
+        rec["command"] = rec["command"] or command
     return Parsed(c.ds, rfc822)

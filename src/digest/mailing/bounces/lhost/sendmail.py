@@ -65,25 +65,25 @@ def make(head: Head, body: str) -> Parsed | None:
     if not c.recipients:
         return None
 
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["command"] = e["command"] or command or ("EHLO" if replies else "")
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["command"] = rec["command"] or command or ("EHLO" if replies else "")
         alt = another.get("diagnosis", "")
         if alt:
-            if _BLANK.match(e["diagnosis"]):
-                e["diagnosis"] = alt
-            e["diagnosis"] = e["diagnosis"] or alt
-            if _DIGITS.match(e["diagnosis"]):
-                e["diagnosis"] = alt
+            if _BLANK.match(rec["diagnosis"]):
+                rec["diagnosis"] = alt
+            rec["diagnosis"] = rec["diagnosis"] or alt
+            if _DIGITS.match(rec["diagnosis"]):
+                rec["diagnosis"] = alt
         if replies:
             joined = " ".join(replies)
-            if len(joined) > len(e["diagnosis"]):
-                e["diagnosis"] = joined
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if another.get("status") and not _FULL_STATUS.match(e["status"]):
-            e["status"] = another["status"]
-        if _ADDRESS.match(e["recipient"]):
+            if len(joined) > len(rec["diagnosis"]):
+                rec["diagnosis"] = joined
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if another.get("status") and not _FULL_STATUS.match(rec["status"]):
+            rec["status"] = another["status"]
+        if _ADDRESS.match(rec["recipient"]):
             continue
-        if found := _IN_BRACKETS.search(e["diagnosis"]):
-            e["recipient"] = found.group(1)
+        if found := _IN_BRACKETS.search(rec["diagnosis"]):
+            rec["recipient"] = found.group(1)
     return Parsed(c.ds, rfc822)

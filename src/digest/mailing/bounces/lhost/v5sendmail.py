@@ -63,15 +63,15 @@ def make(head: Head, body: str) -> Parsed | None:
         c.recipients = 1
     if not c.recipients:
         return None
-    for index, e in enumerate(c.ds):
-        e["command"] = commands.get(index, "")
+    for index, rec in enumerate(c.ds):
+        rec["command"] = commands.get(index, "")
         if another:
-            e["diagnosis"] = e["diagnosis"] or another
+            rec["diagnosis"] = rec["diagnosis"] or another
         else:
-            e["diagnosis"] = e["diagnosis"] or responding.get(index, "")
-        e["diagnosis"] = sweep(e["diagnosis"])
-        if _ADDRESS.match(e["recipient"]):
+            rec["diagnosis"] = rec["diagnosis"] or responding.get(index, "")
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        if _ADDRESS.match(rec["recipient"]):
             continue
-        if found := _IN_BRACKETS.search(e["diagnosis"]):
-            e["recipient"] = found.group(1)
+        if found := _IN_BRACKETS.search(rec["diagnosis"]):
+            rec["recipient"] = found.group(1)
     return Parsed(c.ds, rfc822)

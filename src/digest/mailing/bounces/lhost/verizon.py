@@ -88,7 +88,7 @@ def make(head: Head, body: str) -> Parsed | None:
         rfc822 += f"From: {sender}\n"
     if not _HAS_SUBJECT.search(rfc822):
         rfc822 += f"Subject: {subject}\n"
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["reason"] = first_match(messages, e["diagnosis"]) or e["reason"]
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["reason"] = first_match(messages, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

@@ -35,7 +35,7 @@ def make(head: Head, body: str) -> Parsed | None:
             date = found.group(1)
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["date"] = date
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["date"] = date
     return Parsed(c.ds, rfc822)

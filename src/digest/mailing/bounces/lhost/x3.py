@@ -44,7 +44,7 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] = found.group(1)
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"])
-        e["status"] = find_status(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"])
+        rec["status"] = find_status(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

@@ -58,6 +58,6 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = e["diagnosis"] or sweep(e["diagnosis"])
+    for rec in c.ds:
+        rec["diagnosis"] = rec["diagnosis"] or sweep(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

@@ -33,8 +33,8 @@ def make(head: Head, body: str) -> Parsed | None:
             c.recipients += 1
     if not c.recipients:
         return None
-    for e in c.ds:
-        if found := _COMMAND.search(e["diagnosis"]):
-            e["command"] = found.group(1)
-        e["diagnosis"] = sweep(e["diagnosis"])
+    for rec in c.ds:
+        if found := _COMMAND.search(rec["diagnosis"]):
+            rec["command"] = found.group(1)
+        rec["diagnosis"] = sweep(rec["diagnosis"])
     return Parsed(c.ds, rfc822)

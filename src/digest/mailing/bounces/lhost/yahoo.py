@@ -46,8 +46,8 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] += " " + e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"].replace("\n", " "))
-        if not e["command"] and _ADDR.search(e["diagnosis"]):
-            e["command"] = "RCPT"
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"].replace("\n", " "))
+        if not rec["command"] and _ADDR.search(rec["diagnosis"]):
+            rec["command"] = "RCPT"
     return Parsed(c.ds, rfc822)

@@ -34,8 +34,8 @@ def make(head: Head, body: str) -> Parsed | None:
         p = e
     if not c.recipients:
         return None
-    for e in c.ds:
-        c.fill_permessage(e)
-        e["command"] = commands.pop(0) if commands else ""
-        e["diagnosis"] = sweep(e["diagnosis"].replace("\n", " "))
+    for rec in c.ds:
+        c.fill_permessage(rec)
+        rec["command"] = commands.pop(0) if commands else ""
+        rec["diagnosis"] = sweep(rec["diagnosis"].replace("\n", " "))
     return Parsed(c.ds, rfc822)

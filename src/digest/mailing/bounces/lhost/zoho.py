@@ -45,7 +45,7 @@ def make(head: Head, body: str) -> Parsed | None:
             v["diagnosis"] += e
     if not c.recipients:
         return None
-    for e in c.ds:
-        e["diagnosis"] = sweep(e["diagnosis"].replace("\n", " "))
-        e["reason"] = first_match(_MESSAGES, e["diagnosis"]) or e["reason"]
+    for rec in c.ds:
+        rec["diagnosis"] = sweep(rec["diagnosis"].replace("\n", " "))
+        rec["reason"] = first_match(_MESSAGES, rec["diagnosis"]) or rec["reason"]
     return Parsed(c.ds, rfc822)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 
 class BounceSource(Protocol):
@@ -23,7 +23,7 @@ class BounceSource(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> BounceSource: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(
         self,
@@ -41,7 +41,7 @@ class SourceBase:
     def close(self) -> None:
         return None
 
-    def __enter__(self) -> SourceBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -6,13 +6,13 @@ Reading uses BODY.PEEK so a dry run (folder opened read-only) changes nothing on
 
 from __future__ import annotations
 
-import socket
+import contextlib
 import ssl
 from collections.abc import Iterator
 from typing import Any
 
 from imapclient import IMAPClient  # type: ignore[import-untyped]
-from imapclient.exceptions import IMAPClientError  # type: ignore[import-untyped]
+from imapclient.exceptions import IMAPClientError, LoginError  # type: ignore[import-untyped]
 
 from digest.errors import InputError
 from digest.mailing.bounces.sources.base import SourceBase
@@ -59,7 +59,7 @@ class ImapSource(SourceBase):
             if processed and not dry_run and not client.folder_exists(processed):
                 client.create_folder(processed)
             info = client.select_folder(folder, readonly=dry_run)
-        except (IMAPClientError, OSError, socket.timeout, ssl.SSLError) as exc:
+        except (TimeoutError, IMAPClientError, OSError, ssl.SSLError) as exc:
             self.close()
             raise InputError(f"{self.where}: {_describe(exc)}") from None
         self.uidvalidity = int(info.get(b"UIDVALIDITY", 0))
@@ -69,7 +69,7 @@ class ImapSource(SourceBase):
     def _call(self, what: str, method: str, *args: Any) -> Any:
         try:
             return getattr(self._client, method)(*args)
-        except (IMAPClientError, OSError, socket.timeout, ssl.SSLError) as exc:
+        except (TimeoutError, IMAPClientError, OSError, ssl.SSLError) as exc:
             raise InputError(f"{self.where}: {what}: {_describe(exc)}") from None
 
     def __iter__(self) -> Iterator[tuple[str, bytes]]:
@@ -108,15 +108,16 @@ class ImapSource(SourceBase):
             return
         try:
             client.logout()
-        except (IMAPClientError, OSError, socket.timeout, ssl.SSLError):
-            try:
+        except (TimeoutError, IMAPClientError, OSError, ssl.SSLError):
+            with contextlib.suppress(IMAPClientError, OSError):
                 client.shutdown()
-            except (IMAPClientError, OSError):
-                pass
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, bytes):
-        text = exc.decode("utf-8", "replace")
-    return text.splitlines()[0] if text else type(exc).__name__
+    """One line saying what went wrong (imapclient passes server replies as bytes)."""
+    first = exc.args[0] if exc.args else ""
+    text = first.decode("utf-8", "replace") if isinstance(first, bytes) else str(exc)
+    text = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if isinstance(exc, LoginError):
+        text = f"login failed: {text}"
+    return text
