@@ -20,6 +20,7 @@ import click
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 from tests.docs.markdown import code_blocks
 from tests.support.feedserver import FixtureServer, Route, serve
 from tests.support.paths import ROOT
@@ -67,6 +68,16 @@ EXERCISED = {
     "digest schedule list --json",
     "digest schedule run-once NAME --json",
     "social job: DIGEST_DATA_DIR/social/EDITION.json",
+    "digest subscribers show EMAIL --json",
+    "digest subscribers reactivate EMAIL --json",
+    "digest editions list --json",
+    "digest editions edit EDITION --json",
+    "digest editions show EDITION --json",
+    "digest editions approve EDITION --json",
+    "digest archive export DIRECTORY --json",
+    "digest db status --json",
+    "digest db upgrade --json",
+    "digest serve --json",
 }
 
 
@@ -363,3 +374,90 @@ def test_schedule_run_once_for_both_kinds_of_job(workspace: Workspace) -> None:
     copy = json.loads(Path(outcomes[2]["details"]["file"]).read_text(encoding="utf-8"))
     check("social job: DIGEST_DATA_DIR/social/EDITION.json", copy)
     assert copy["sent_to"] == ["desk@example.org"]
+
+
+def test_subscriber_records_and_reactivate(workspace: Workspace) -> None:
+    data = str(workspace.root / "records-data")
+    workspace.json("subscribers", "import", str(EXAMPLES / "subscribers.csv"), "--json", DIGEST_DATA_DIR=data)
+    workspace.json("send", "--now", "--json", DIGEST_DATA_DIR=data)
+    record = workspace.json("subscribers", "show", "ada@example.com", "--json", DIGEST_DATA_DIR=data)
+    check("digest subscribers show EMAIL --json", record)
+    assert [s["status"] for s in record["sends"]] == ["sent"]
+
+    engine = create_engine(f"sqlite:///{data}/digest.sqlite3")
+    with engine.begin() as conn:  # what a hard bounce leaves behind
+        conn.execute(text("UPDATE subscribers SET status = 'bounced' WHERE email = 'ada@example.com'"))
+    engine.dispose()
+    back = workspace.json("subscribers", "reactivate", "ada@example.com", "--yes", "--json", DIGEST_DATA_DIR=data)
+    check("digest subscribers reactivate EMAIL --json", back)
+    assert [row["status"] for row in back] == ["active"]
+
+
+def test_editions_from_draft_to_archive(workspace: Workspace) -> None:
+    data = str(workspace.root / "editions-data")
+    jobs = workspace.root / "draft-jobs"
+    jobs.mkdir()
+    articles = (EXAMPLES / "articles").as_posix()
+    (jobs / "morning.toml").write_text(
+        f'job = "digest"\nevery = "1d"\napprove = true\neditors = ["desk@example.org"]\nsources = ["{articles}"]\n',
+        encoding="utf-8",
+    )
+    workspace.json("subscribers", "import", str(EXAMPLES / "subscribers.csv"), "--json", DIGEST_DATA_DIR=data)
+    proc = workspace.process(
+        "schedule",
+        "run-once",
+        "morning",
+        "--jobs",
+        str(jobs),
+        "--at",
+        "2026-03-02T07:00:00Z",
+        "--json",
+        DIGEST_DATA_DIR=data,
+    )
+    stdout, stderr = proc.communicate(timeout=300)
+    fired = json.loads(stdout)
+    check("digest schedule run-once NAME --json", fired)
+    assert fired["status"] == "draft", stderr
+    edition = fired["edition"]
+
+    listed = workspace.json("editions", "list", "--json", DIGEST_DATA_DIR=data)
+    check("digest editions list --json", listed)
+    assert [e["status"] for e in listed] == ["draft"]
+    edited = workspace.json(
+        "editions", "edit", edition, "--drop", "2", "--lede", '1:"Our words."', "--json", DIGEST_DATA_DIR=data
+    )
+    check("digest editions edit EDITION --json", edited)
+    shown = workspace.json("editions", "show", edition, "--json", DIGEST_DATA_DIR=data)
+    check("digest editions show EDITION --json", shown)
+    assert shown["story_list"][0]["lede"] == "Our words." and "lede" in shown["story_list"][0]["edited"]
+    approved = workspace.json("editions", "approve", edition, "--json", DIGEST_DATA_DIR=data)
+    check("digest editions approve EDITION --json", approved)
+    assert approved["sent"] >= 4
+
+    out = workspace.root / "public"
+    exported = workspace.json(
+        "archive", "export", str(out), "--json", DIGEST_DATA_DIR=data, DIGEST_WEB__BASE_URL="https://news.digest.test"
+    )
+    check("digest archive export DIRECTORY --json", exported)
+    assert exported["editions"] == [edition] and (out / "feed.xml").exists()
+
+
+def test_db_status_and_upgrade(workspace: Workspace) -> None:
+    data = str(workspace.root / "db-data")
+    upgraded = workspace.json("db", "upgrade", "--json", DIGEST_DATA_DIR=data)
+    check("digest db upgrade --json", upgraded)
+    status = workspace.json("db", "status", "--json", DIGEST_DATA_DIR=data)
+    check("digest db status --json", status)
+    assert status["up_to_date"] is True and status["revision"] == status["head"] == upgraded["to"]
+
+
+def test_serve_prints_where_it_listens(workspace: Workspace) -> None:
+    proc = workspace.process("serve", "--port", "0", "--json", DIGEST_DATA_DIR=str(workspace.root / "serve-data"))
+    try:
+        assert proc.stdout is not None
+        where = json.loads(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    check("digest serve --json", where)
+    assert where["host"] == "127.0.0.1" and proc.returncode == 0, stderr
