@@ -341,7 +341,8 @@ def editors_for(job: JobSpec, settings: Settings) -> tuple[str, ...]:
     editors = job.editors or settings.delivery.editors
     if not editors:
         raise ConfigError(
-            f"{job.name}: no editors to send the social copy to: set [delivery] editors in the config "
+            f"{job.name}: no editors to send the {'review mail' if job.approve else 'social copy'} to: "
+            "set [delivery] editors in the config "
             f"or editors = [...] in {job.path.name}"
         )
     return tuple(editors)
