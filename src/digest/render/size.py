@@ -57,16 +57,29 @@ def _split(view: DigestView, full: int, listed: int | None = None) -> DigestView
     return replace(view, stories=view.stories[:full], more_stories=shown, omitted=view.omitted + len(rest) - len(shown))
 
 
-def _largest_fitting(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
-    """The largest k in [lo, hi] with fits(k), assuming fits is monotone decreasing in k."""
-    if not fits(lo):
+def _largest_fitting(
+    lo: int, hi: int, size: Callable[[int], int], budget: int, known_hi: int | None = None
+) -> int | None:
+    """The largest k in [lo, hi] with size(k) <= budget, size growing with k (one render each).
+
+    The HTML grows by about the same bytes per story kept whole, so the next guess is
+    interpolated from the two sizes around the answer rather than halved: two or three
+    renders instead of log2(stories) + 1.
+    """
+    s_lo = size(lo)
+    if s_lo > budget:
         return None
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if fits(mid):
-            lo = mid
+    s_hi = known_hi if known_hi is not None else size(hi)
+    if s_hi <= budget:
+        return hi
+    while hi - lo > 1:
+        guess = lo + int((budget - s_lo) * (hi - lo) / max(1, s_hi - s_lo))
+        guess = min(max(guess, lo + 1), hi - 1)
+        found = size(guess)
+        if found <= budget:
+            lo, s_lo = guess, found
         else:
-            hi = mid - 1
+            hi, s_hi = guess, found
     return lo
 
 
@@ -117,7 +130,8 @@ def fit_html(
         return cache[key]
 
     total = len(view.stories)
-    full = _largest_fitting(0, max(0, total - 1), lambda k: html_bytes(attempt(k)) <= budget)
+    cache[(total, None)] = html  # the whole view, just rendered: every story kept whole
+    full = _largest_fitting(0, total, lambda k: html_bytes(attempt(k)), budget, known_hi=html_bytes(html))
     if full is not None:
         moved = total - full
         steps.append(f'moved the last {moved} {"story" if moved == 1 else "stories"} into "More stories" (titles only)')
@@ -125,7 +139,7 @@ def fit_html(
 
     # Even titles alone are too many: list as many as fit and say how many were left out.
     listed_all = len(view.stories) + len(view.more_stories)
-    listed = _largest_fitting(0, listed_all, lambda m: html_bytes(attempt(0, m)) <= budget) or 0
+    listed = _largest_fitting(0, listed_all, lambda m: html_bytes(attempt(0, m)), budget) or 0
     final = _split(view, 0, listed)
     steps.append(
         f'listed {listed} stories by title under "More stories" and left out {final.omitted} '
