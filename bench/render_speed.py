@@ -18,10 +18,11 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from mjml import mjml2html
 
-from digest.config import load_settings
+from digest.config import Settings, load_settings
 from digest.models import Article, Digest, Image, Related, Story, Summary, Teaser
 from digest.render.email import build_view, render_email, render_mjml
 
@@ -104,6 +105,26 @@ def report(name: str, samples: list[tuple[float, float]]) -> tuple[float, float]
     return wall, cpu
 
 
+def renders_per_call(digest: Digest, settings: Settings) -> int:
+    """How many times one render_email call renders the whole email (counted apart from the timing)."""
+    import digest.render.email as email_module
+
+    calls = 0
+    original = email_module.render_html
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        nonlocal calls
+        calls += 1
+        return original(*args, **kwargs)
+
+    email_module.render_html = counting  # type: ignore[assignment]
+    try:
+        render_email(digest, settings)
+    finally:
+        email_module.render_html = original  # type: ignore[assignment]
+    return calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=20)
@@ -126,6 +147,10 @@ def main() -> None:
         kind = f"with images and {len(SECTIONS)} sections" if editorial else "plain"
         print(f"--- {kind}")
         print(f"stories: {args.stories}  html: {email.html_bytes:,} bytes as sent  text: {len(email.text):,} chars")
+        renders = renders_per_call(digest, settings)
+        print(f"renders per call: {renders} (the clipping guard re-renders an edition over the limit)")
+        for warning in email.warnings:
+            print(f"guard: {warning}")
         print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs  rounds: {len(full)} each, interleaved")
         full_wall, full_cpu = report("render_email (sanitize+Jinja+MJML+guard+text):", full)
         bare_wall, bare_cpu = report("bare mjml2html (same MJML):", bare)
