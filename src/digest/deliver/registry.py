@@ -11,12 +11,12 @@ from a source checkout that was never installed (no metadata yet).
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from urllib.parse import urlsplit
 
 from digest.config import Settings
 from digest.deliver.base import BaseBackend, redact_url
 from digest.errors import ConfigError
+from digest.plugins import Plugins
 
 GROUP = "digest.backends"
 BUILTIN = {
@@ -28,30 +28,16 @@ BUILTIN = {
 }
 
 
+BACKENDS: Plugins[BaseBackend] = Plugins(GROUP, BUILTIN)
+
+
 def known_schemes() -> dict[str, str]:
     """scheme -> "module:Class" for every backend available, plugins included."""
-    found = dict(BUILTIN)
-    for ep in entry_points(group=GROUP):
-        found[ep.name] = ep.value
-    return found
-
-
-def _load(target: str) -> type[BaseBackend]:
-    from importlib import import_module
-
-    module_name, _, attr = target.partition(":")
-    obj = import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj  # type: ignore[return-value]
+    return BACKENDS.known()
 
 
 def backend_class(scheme: str) -> type[BaseBackend]:
-    for ep in entry_points(group=GROUP, name=scheme):
-        return ep.load()  # type: ignore[no-any-return]
-    if scheme in BUILTIN:
-        return _load(BUILTIN[scheme])
-    raise KeyError(scheme)
+    return BACKENDS.load(scheme)
 
 
 def backend_from_url(url: str, settings: Settings) -> BaseBackend:

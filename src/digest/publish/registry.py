@@ -13,10 +13,9 @@ that was never installed (no metadata yet).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import import_module
-from importlib.metadata import entry_points
 
 from digest.errors import ConfigError
+from digest.plugins import Plugins
 from digest.publish.accounts import Account
 from digest.publish.base import Publisher, PublisherOptions
 
@@ -28,28 +27,16 @@ BUILTIN = {
 }
 
 
+PUBLISHERS: Plugins[Publisher] = Plugins(GROUP, BUILTIN)
+
+
 def known_platforms() -> dict[str, str]:
     """platform -> "module:Class" for every publisher available, plugins included."""
-    found = dict(BUILTIN)
-    for ep in entry_points(group=GROUP):
-        found[ep.name] = ep.value
-    return found
-
-
-def _load(target: str) -> type[Publisher]:
-    module_name, _, attr = target.partition(":")
-    obj = import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj  # type: ignore[return-value]
+    return PUBLISHERS.known()
 
 
 def publisher_class(platform: str) -> type[Publisher]:
-    for ep in entry_points(group=GROUP, name=platform):
-        return ep.load()  # type: ignore[no-any-return]
-    if platform in BUILTIN:
-        return _load(BUILTIN[platform])
-    raise KeyError(platform)
+    return PUBLISHERS.load(platform)
 
 
 def publisher_for(
