@@ -59,9 +59,10 @@ class Report:
     unmatched: int = 0
     suppressed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cancelled: bool = False  # stopped by a signal between messages; the rest are read next time
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "processed": self.processed,
             "hard": self.hard,
             "soft": self.soft,
@@ -70,6 +71,9 @@ class Report:
             "unmatched": self.unmatched,
             "suppressed": list(self.suppressed),
         }
+        if self.cancelled:
+            data["cancelled"] = True
+        return data
 
 
 def _verp_token(address: str, template: str | None) -> str | None:
