@@ -252,7 +252,7 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
         if "source" not in raw:
             raise JobFileError(path, "source", 'missing: set source = "imaps://user@host/INBOX" (or maildir://, mbox://)')
     elif "source" in raw:
-        raise JobFileError(path, "source", 'only bounces jobs read a mailbox; digest and social jobs use sources = [...]')
+        raise JobFileError(path, "source", "only bounces jobs read a mailbox; digest and social jobs use sources")
 
     if "cron" in raw and "every" in raw:
         raise JobFileError(path, "every", "give either cron or every, not both")
