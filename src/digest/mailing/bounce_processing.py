@@ -17,15 +17,14 @@ import threading
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from digest.config import Settings
 from digest.errors import InputError
 from digest.mailing.bounces import classify_bytes
 from digest.mailing.bounces.sources import open_source
-from digest.mailing.suppression import Incoming, Report, apply
+from digest.mailing.suppression import Incoming, Report, already_recorded, apply
 from digest.storage.engine import open_engine
-from digest.storage.schema import bounce_events
 
 if TYPE_CHECKING:
     from digest.mailing.bounces.sources import BounceSource
@@ -122,7 +121,7 @@ class BounceProcessor:
             report.not_bounces += 1
             source.mark_done(message_id)
             return
-        if not self.dry_run and _already_recorded(engine, origin):
+        if not self.dry_run and already_recorded(engine, origin):
             log.info("%s: recorded by an earlier run; marking it handled", origin)
             source.mark_done(message_id)
             return
@@ -143,14 +142,6 @@ class BounceProcessor:
         ]
         apply(engine, self.settings, found, dry_run=self.dry_run, report=report)
         source.mark_done(message_id)
-
-
-def _already_recorded(engine: Engine, origin: str) -> bool:
-    with engine.connect() as conn:
-        return (
-            conn.execute(select(bounce_events.c.id).where(bounce_events.c.source == origin).limit(1)).first()
-            is not None
-        )
 
 
 def process_source(

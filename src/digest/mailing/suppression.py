@@ -123,6 +123,14 @@ def attribute(engine: Engine, settings: Settings, bounce: Incoming) -> tuple[str
     return None
 
 
+def already_recorded(engine: Engine, source: str) -> bool:
+    """A bounce event from this source (a mailbox message, a provider's event id) is kept already:
+    the message was read before, or the provider sent the event again."""
+    with engine.connect() as conn:
+        found = conn.execute(select(bounce_events.c.id).where(bounce_events.c.source == source[:512]).limit(1))
+        return found.first() is not None
+
+
 def _set_status(conn: object, address: str, status: str) -> bool:
     """Every list row of the address that is active or pending gets ``status``; True if any did."""
     result = conn.execute(  # type: ignore[attr-defined]

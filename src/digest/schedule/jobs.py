@@ -250,7 +250,9 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
         if extra:
             raise JobFileError(path, extra[0], "not a key of a bounces job (it reads the mailbox in source = ...)")
         if "source" not in raw:
-            raise JobFileError(path, "source", 'missing: set source = "imaps://user@host/INBOX" (or maildir://, mbox://)')
+            raise JobFileError(
+                path, "source", 'missing: set source = "imaps://user@host/INBOX" (or maildir://, mbox://)'
+            )
     elif "source" in raw:
         raise JobFileError(path, "source", "only bounces jobs read a mailbox; digest and social jobs use sources")
 
