@@ -60,6 +60,8 @@ class Report:
     suppressed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     cancelled: bool = False  # stopped by a signal between messages; the rest are read next time
+    # dry runs record nothing: the soft bounces seen so far in this run, per address
+    dry_soft: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -191,7 +193,8 @@ def apply(
                     )
                 ).scalar_one()
                 if dry_run:
-                    recent += 1
+                    report.dry_soft[address] = report.dry_soft.get(address, 0) + 1
+                    recent += report.dry_soft[address]
                 if recent < limit:
                     continue
             status = COMPLAINED if bounce.kind == COMPLAINT else BOUNCED
