@@ -249,3 +249,46 @@ def test_other_permanent_failures_stay_per_edition_and_fail_the_run(monkeypatch:
         engine.dispose()
     finally:
         controller.stop()
+
+
+class _EhloRecorder(RecordingHandler):
+    """Remembers the name each client greeted the server with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.greetings: list[str] = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+        self.greetings.append(hostname)
+        session.host_name = hostname
+        return responses
+
+
+@pytest.mark.parametrize(
+    ("fqdn", "option", "expected"),
+    [
+        ("mail.news.example.org", "", "mail.news.example.org"),
+        ("vm", "", "news.example.org"),  # a short name: the From address's domain instead
+        ("localhost.localdomain", "", "news.example.org"),
+        ("vm", "&helo=relay.example.net", "relay.example.net"),
+    ],
+)
+def test_the_server_is_greeted_with_a_fully_qualified_name(
+    monkeypatch: pytest.MonkeyPatch, fqdn: str, option: str, expected: str
+) -> None:
+    import digest.deliver.smtp_options as smtp_options
+
+    monkeypatch.setattr(smtp_options, "_fqdn", lambda: fqdn)
+    handler = _EhloRecorder()
+    controller, _ = start_smtp(handler)
+    try:
+        settings = configure(
+            monkeypatch,
+            f"smtp://127.0.0.1:{controller.port}?tls=none{option}",
+            DIGEST_DELIVERY__FROM_ADDRESS="digest@news.example.org",
+        )
+        seed(settings, 1)
+        assert send_digest(settings).sent == 1
+        assert handler.greetings and set(handler.greetings) == {expected}
+    finally:
+        controller.stop()
