@@ -1,13 +1,19 @@
 """The whole loop with real parts: an edition goes out through a real SMTP server (aiosmtpd)
 with a VERP envelope sender per message; bounces and a complaint for some readers come back
 into a real Dovecot mailbox (real DSN and ARF messages with the readers put in); `digest
-bounces process imap://...` applies them; the next edition skips those readers."""
+bounces process imap://...` applies them; the next edition skips those readers. And a
+SIGTERM in the middle of a long IMAP run ends it within seconds, keeping what was done."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +21,7 @@ from imapclient import IMAPClient  # type: ignore[import-untyped]
 from tests.support.bounce_mail import COMPLAINT, HARD, LABELS, SOFT, bounce_for
 from tests.support.delivery import cli, configure, seed
 from tests.support.dovecot import Dovecot, available, run_dovecot
+from tests.support.paths import ROOT
 from tests.support.smtp import RecordingHandler, start_smtp
 
 from digest.mailing import subscribers
@@ -134,3 +141,54 @@ def test_bounces_from_a_send_come_back_and_the_next_edition_skips_them(
         assert sorted(r for m in handler.messages for r in m.rcpt_tos) == [readers[4], readers[5]]
     finally:
         controller.stop()
+
+
+def test_sigterm_during_an_imap_run_stops_within_seconds_and_keeps_what_is_done(
+    monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot
+) -> None:
+    settings = configure(monkeypatch, "memory://")
+    readers = seed(settings, 2)
+    admin = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=30)
+    admin.login(dovecot.user, dovecot.password)
+    try:
+        admin.create_folder("Many")
+        admin.append("Many", _for_imap(bounce_for(HARD, readers[0])))
+        filler = _for_imap(bounce_for(SOFT, "gone@example.net"))
+        for _ in range(1500):
+            admin.append("Many", filler)
+        url = f"imap://{dovecot.user}@{dovecot.host}:{dovecot.port}/Many?processed=ManyDone"
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), PASSWORD_ENV: dovecot.password}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "digest", "bounces", "process", url, "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if admin.folder_exists("ManyDone") and admin.folder_status("ManyDone", ["MESSAGES"])[b"MESSAGES"] >= 20:
+                    break
+                time.sleep(0.1)
+            assert proc.poll() is None
+            proc.send_signal(signal.SIGTERM)
+            sent_at = time.monotonic()
+            out, err = proc.communicate(timeout=15)
+            took = time.monotonic() - sent_at
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert took < 5, took
+        assert proc.returncode == 143, err
+        report = json.loads(out)
+        assert report["cancelled"] is True and 20 <= report["processed"] < 1501
+        moved = admin.folder_status("ManyDone", ["MESSAGES"])[b"MESSAGES"]
+        left = admin.folder_status("Many", ["MESSAGES"])[b"MESSAGES"]
+        assert moved == report["processed"] and moved + left == 1501  # nothing lost, nothing doubled
+    finally:
+        admin.logout()
+    engine = open_engine(settings)
+    assert {s.status for s in subscribers.get_all(engine, readers[0])} == {"bounced"}
+    engine.dispose()
