@@ -104,6 +104,15 @@ class BounceProcessor:
             engine.dispose()
         return report
 
+    @staticmethod
+    def _mark(source: BounceSource, origin: str, message_id: str, report: Report) -> None:
+        """A message that cannot be marked (gone meanwhile) is reported; the others go on."""
+        try:
+            source.mark_done(message_id)
+        except InputError as exc:
+            log.warning("%s: %s", origin, exc)
+            report.errors.append(f"{origin}: {exc}")
+
     def _one(
         self, engine: Engine, source: BounceSource, origin: str, message_id: str, data: bytes, report: Report
     ) -> None:
@@ -115,15 +124,15 @@ class BounceProcessor:
             log.warning("%s: not a bounce: %s", origin, exc)
             report.not_bounces += 1
             report.errors.append(f"{origin}: {exc}")
-            source.mark_done(message_id)
+            self._mark(source, origin, message_id, report)
             return
         if not classified.bounces:
             report.not_bounces += 1
-            source.mark_done(message_id)
+            self._mark(source, origin, message_id, report)
             return
         if not self.dry_run and already_recorded(engine, origin):
             log.info("%s: recorded by an earlier run; marking it handled", origin)
-            source.mark_done(message_id)
+            self._mark(source, origin, message_id, report)
             return
         envelope = classified.envelope_to
         if classified.original_return_path:
@@ -141,7 +150,7 @@ class BounceProcessor:
             for b in classified.bounces
         ]
         apply(engine, self.settings, found, dry_run=self.dry_run, report=report)
-        source.mark_done(message_id)
+        self._mark(source, origin, message_id, report)
 
 
 def process_source(
