@@ -460,6 +460,10 @@ class WebSettings:
     # stores of the limits library when several processes serve.
     rate_limit_storage: str = setting("memory://", one_line)
     max_body_bytes: int = setting(16_384, integer(1_024, 1_000_000))
+    # Provider webhooks (/webhooks/ses, /webhooks/mailgun, /webhooks/postmark): requests per
+    # client IP; and the SNS topics whose SES notifications are accepted (none: SES refused).
+    webhooks_per_ip: str = setting("300/minute", rate_limit)
+    ses_topic_arns: tuple[str, ...] = setting((), string_list)
 
 
 SECTIONS: dict[str, type] = {

@@ -9,6 +9,7 @@ scheduler's run-once run as real processes.
 from __future__ import annotations
 
 import json
+import mailbox
 import os
 import subprocess
 import sys
@@ -65,11 +66,13 @@ EXERCISED = {
     "digest subscribers lists --json",
     "digest subscribers remove EMAIL --json",
     "digest subscribers unsubscribe EMAIL_OR_TOKEN --json",
+    "digest subscribers reactivate EMAIL --json",
+    "digest bounces classify FILE... --json",
+    "digest bounces process SOURCE --json",
     "digest schedule list --json",
     "digest schedule run-once NAME --json",
     "social job: DIGEST_DATA_DIR/social/EDITION.json",
     "digest subscribers show EMAIL --json",
-    "digest subscribers reactivate EMAIL --json",
     "digest editions list --json",
     "digest editions edit EDITION --json",
     "digest editions show EDITION --json",
@@ -320,6 +323,32 @@ def test_subscribers(workspace: Workspace) -> None:
     check("digest subscribers remove EMAIL --json", removed)
 
 
+def test_bounces_classify_process_and_reactivate(workspace: Workspace) -> None:
+    from tests.support.bounce_mail import COMPLAINT, EMAILS, HARD, bounce_for, plain_message
+
+    reply = workspace.root / "reply.eml"
+    reply.write_bytes(plain_message())
+    files = [str(EMAILS / HARD), str(reply), str(workspace.root / "missing.eml")]
+    classified = workspace.json("bounces", "classify", *files, "--json", exit_code=1)
+    check("digest bounces classify FILE... --json", classified)
+    assert [sorted(c) for c in classified] == [["bounces", "file"], ["bounces", "file"], ["error", "file"]]
+
+    workspace.json("subscribers", "add", "gone@example.org", "--json")
+    box = mailbox.Maildir(workspace.root / "Maildir", create=True)
+    box.add(bounce_for(HARD, "gone@example.org"))
+    box.add(bounce_for(COMPLAINT, "nobody-here@example.org"))
+    box.close()
+    url = f"maildir://{workspace.root / 'Maildir'}"
+    for args in (["--dry-run"], []):
+        report = workspace.json("bounces", "process", url, *args, "--json")
+        check("digest bounces process SOURCE --json", report)
+        assert report["suppressed"] == ["gone@example.org"] and report["unmatched"] == 1
+
+    back = workspace.json("subscribers", "reactivate", "gone@example.org", "--yes", "--json")
+    check("digest subscribers reactivate EMAIL --json", back)
+    assert [r["status"] for r in back] == ["active"]
+
+
 def test_send_through_the_outbox(workspace: Workspace) -> None:
     workspace.json("subscribers", "import", str(EXAMPLES / "subscribers.csv"), "--json")
     workspace.json("subscribers", "add", "vip@example.org", "--list", "vip", "--json")
@@ -461,3 +490,25 @@ def test_serve_prints_where_it_listens(workspace: Workspace) -> None:
         _, stderr = proc.communicate(timeout=30)
     check("digest serve --json", where)
     assert where["host"] == "127.0.0.1" and proc.returncode == 0, stderr
+
+
+def test_schedule_run_once_for_a_bounces_job(workspace: Workspace) -> None:
+    from tests.support.bounce_mail import SOFT, bounce_for
+
+    jobs = workspace.root / "bounce-jobs"
+    jobs.mkdir()
+    maildir = workspace.root / "BounceJobMaildir"
+    box = mailbox.Maildir(maildir, create=True)
+    box.add(bounce_for(SOFT, "someone@example.org"))
+    box.close()
+    (jobs / "bounce-check.toml").write_text(
+        f'job = "bounces"\nevery = "15m"\nsource = "maildir://{maildir.as_posix()}"\n', encoding="utf-8"
+    )
+    listed = workspace.json("schedule", "list", "--jobs", str(jobs), "--json")
+    check("digest schedule list --json", listed)
+    proc = workspace.process("schedule", "run-once", "bounce-check", "--jobs", str(jobs), "--json")
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    outcome = json.loads(stdout)
+    check("digest schedule run-once NAME --json", outcome)
+    assert outcome["status"] == "processed" and outcome["details"]["bounces"]["processed"] == 1

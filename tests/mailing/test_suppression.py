@@ -192,3 +192,103 @@ def test_a_relay_that_answers_late_gets_each_message_once(monkeypatch: pytest.Mo
         assert sorted(r for m in handler.messages for r in m.rcpt_tos) == readers  # once each
     finally:
         controller.stop()
+
+
+UNKNOWN_USER = "550 5.1.1 <reader001@example.org>: Recipient address rejected: User unknown in local recipient table"
+
+
+def test_an_unknown_user_reply_during_a_send_makes_the_address_bounced(monkeypatch: pytest.MonkeyPatch) -> None:
+    handler = FaultyHandler(reject={"reader001@example.org": UNKNOWN_USER})
+    controller, _ = start_smtp(handler)
+    try:
+        settings = configure(monkeypatch, f"smtp://127.0.0.1:{controller.port}?tls=none")
+        readers = seed(settings, 3)
+        result = cli("send", "--now")
+        assert result.returncode == 0, result.stderr  # a hard bounce alone is not a failed run
+        assert "2 sent, 1 failed (1 of them do not exist: now bounced)" in result.stdout
+        assert "--retry-failed" not in result.stdout
+        engine = open_engine(settings)
+        assert {s.status for s in subscribers.get_all(engine, readers[1])} == {"bounced"}
+        assert {s.status for s in subscribers.get_all(engine, readers[0])} == {"active"}
+        with engine.connect() as conn:
+            event = conn.execute(select(bounce_events)).one()
+        engine.dispose()
+        assert (event.email, event.kind, event.status, event.digest_id) == (readers[1], "hard", "5.1.1", 1)
+        assert event.source.startswith("smtp: ") and "550 5.1.1" in event.source
+
+        handler.messages.clear()
+        evening = cli("send", "--now", "--edition", "evening", "--json")
+        assert evening.returncode == 0, evening.stderr
+        assert json.loads(evening.stdout)["sent"] == 2
+        assert sorted(r for m in handler.messages for r in m.rcpt_tos) == [readers[0], readers[2]]
+    finally:
+        controller.stop()
+
+
+def test_other_permanent_failures_stay_per_edition_and_fail_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    handler = FaultyHandler(
+        reject={
+            "reader001@example.org": UNKNOWN_USER,
+            "reader002@example.org": "550 5.2.2 <reader002@example.org>: mailbox full",
+        }
+    )
+    controller, _ = start_smtp(handler)
+    try:
+        settings = configure(monkeypatch, f"smtp://127.0.0.1:{controller.port}?tls=none")
+        readers = seed(settings, 3)
+        result = cli("send", "--now", "--json")
+        assert result.returncode == 1, result.stderr
+        report = json.loads(result.stdout)
+        assert (report["sent"], report["failed"], report["hard_bounced"]) == (1, 2, 1)
+        assert "1 recipient(s) not reached (1 address(es) do not exist and are now bounced)" in result.stderr
+        engine = open_engine(settings)
+        assert {s.status for s in subscribers.get_all(engine, readers[1])} == {"bounced"}
+        assert {s.status for s in subscribers.get_all(engine, readers[2])} == {
+            "active"
+        }  # mailbox full: not a hard bounce
+        engine.dispose()
+    finally:
+        controller.stop()
+
+
+class _EhloRecorder(RecordingHandler):
+    """Remembers the name each client greeted the server with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.greetings: list[str] = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+        self.greetings.append(hostname)
+        session.host_name = hostname
+        return responses
+
+
+@pytest.mark.parametrize(
+    ("fqdn", "option", "expected"),
+    [
+        ("mail.news.example.org", "", "mail.news.example.org"),
+        ("vm", "", "news.example.org"),  # a short name: the From address's domain instead
+        ("localhost.localdomain", "", "news.example.org"),
+        ("vm", "&helo=relay.example.net", "relay.example.net"),
+    ],
+)
+def test_the_server_is_greeted_with_a_fully_qualified_name(
+    monkeypatch: pytest.MonkeyPatch, fqdn: str, option: str, expected: str
+) -> None:
+    import digest.deliver.smtp_options as smtp_options
+
+    monkeypatch.setattr(smtp_options, "_fqdn", lambda: fqdn)
+    handler = _EhloRecorder()
+    controller, _ = start_smtp(handler)
+    try:
+        settings = configure(
+            monkeypatch,
+            f"smtp://127.0.0.1:{controller.port}?tls=none{option}",
+            DIGEST_DELIVERY__FROM_ADDRESS="digest@news.example.org",
+        )
+        seed(settings, 1)
+        assert send_digest(settings).sent == 1
+        assert handler.greetings and set(handler.greetings) == {expected}
+    finally:
+        controller.stop()

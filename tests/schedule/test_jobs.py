@@ -69,7 +69,7 @@ def test_grace_accepts_seconds(tmp_path: Path) -> None:
         ('job = "digest"\nevery = "soon"\n', "every", 'expected a duration like "30s"'),
         ('job = "digest"\ncron = "0 7 * * *"\nevery = "1h"\n', "every", "not both"),
         ('job = "digest"\n', "cron", "missing"),
-        ('job = "newsletter"\ncron = "0 7 * * *"\n', "job", 'expected "digest" or "social"'),
+        ('job = "newsletter"\ncron = "0 7 * * *"\n', "job", 'expected "digest", "social" or "bounces"'),
         ('cron = "0 7 * * *"\n', "job", "missing"),
         ('job = "digest"\ncron = "0 7 * * *"\ntimezone = "Mars/Olympus"\n', "timezone", "IANA"),
         ('job = "digest"\ncron = "0 7 * * *"\nmisfire_grace = "later"\n', "misfire_grace", "duration"),

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "editions": "digest.cli.editions:editions",
     "serve": "digest.cli.serve:serve",
     "archive": "digest.cli.archive:archive",
+    "bounces": "digest.cli.bounces:bounces",
 }
 
 

@@ -118,15 +118,16 @@ def send(
     kind = "test copies of edition" if to else "edition"
     to_list = "" if to or list_name == "default" else f" to list {list_name}"
     unknown = f", {report.unknown} unknown (no answer: the relay may have them)" if report.unknown else ""
+    gone = f" ({report.hard_bounced} of them do not exist: now bounced)" if report.hard_bounced else ""
     click.echo(
-        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed{unknown}, "
+        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed{gone}{unknown}, "
         f"{report.skipped} skipped (already sent or failed earlier) via {report.backend}."
     )
     for failure in report.failures[:10]:
         click.echo(f"  failed: {failure['email']}: {failure['reason']}")
     if report.failed > 10:
         click.echo(f"  ... and {report.failed - 10} more; retry with `digest send --retry-failed{opt}`.")
-    elif report.failed:
+    elif report.failed > report.hard_bounced:
         click.echo(f"  Retry them with `digest send --retry-failed{opt}`.")
     if report.location:
         click.echo(f"Messages are in {report.location}")

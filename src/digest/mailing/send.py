@@ -32,13 +32,15 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.config import Settings
 from digest.deliver.base import BaseBackend, OutgoingMessage, SendResult
 from digest.deliver.registry import backend_from_url
-from digest.errors import ConfigError, DeliveryError, InputError
+from digest.errors import ConfigError, DeliveryError, DigestError, InputError
 from digest.mailing import editions, sendlog
 from digest.mailing.addresses import normalize_email
+from digest.mailing.bounces.unknown_user import smtp_reply_is_unknown_user
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
 from digest.mailing.message import HeaderInjectionError, MessageFactory
 from digest.mailing.subscribers import count_active
@@ -292,6 +294,28 @@ class _Run:
             Archive(self.engine, self.settings).link_digest(digest_id, built.article_ids)
         return digest_id, built.rendered
 
+    def hard_bounce(self, result: SendResult) -> None:
+        """The server says the mailbox does not exist: as good as a hard bounce arriving later,
+        so the address is ``bounced`` on every list now (never mailed again until reactivated)."""
+        from digest.mailing.bounces.smtpcodes import find_status
+        from digest.mailing.suppression import HARD, Incoming, apply
+
+        code = result.code or 550
+        bounce = Incoming(
+            recipient=result.message.recipient,
+            kind=HARD,
+            reason="userunknown",
+            status=find_status(result.reply) or f"{str(code)[0]}.1.1",
+            message_id=result.message.message_id,
+            source=f"smtp: {' '.join(result.reply.split())}",
+        )
+        try:
+            apply(self.engine, self.settings, [bounce])
+        except (DigestError, SQLAlchemyError) as exc:  # the send goes on; the failure is logged anyway
+            log.warning("%s: could not mark as bounced: %s", result.message.recipient, exc)
+            return
+        log.warning("%s: the server says the mailbox does not exist: now bounced", result.message.recipient)
+
     def test_copies(self, to: list[str]) -> SendReport:
         report = self.report
         addresses = [normalize_email(a) for a in to]
@@ -381,7 +405,7 @@ class _Run:
         )
         again = "digest send" if lst == DEFAULT_LIST else f"digest send --list {lst}"
         try:
-            _deliver(self.backend, messages, journal, report, self.progress, total, self.cancel)
+            _deliver(self.backend, messages, journal, report, self.progress, total, self.cancel, self.hard_bounce)
         except DeliveryError as exc:
             if self.cancel is not None and self.cancel.is_set():
                 log.warning("edition %s: connections cut after a stop signal: %s", name, exc)
@@ -436,6 +460,7 @@ def _deliver(
     progress: Progress | None,
     total: int,
     cancel: threading.Event | None = None,
+    on_hard_bounce: Callable[[SendResult], None] | None = None,
 ) -> None:
     done = 0
     if progress:
@@ -446,7 +471,7 @@ def _deliver(
     extra: dict[str, Any] = {"cancel": cancel} if cancel is not None and _accepts_cancel(backend) else {}
     with backend:
         for result in backend.deliver(messages, journal, **extra):
-            _tally(result, report)
+            _tally(result, report, on_hard_bounce)
             done += 1
             if progress:
                 progress(done, max(total, done))
@@ -461,7 +486,7 @@ def _accepts_cancel(backend: BaseBackend) -> bool:
     return "cancel" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
-def _tally(result: SendResult, report: SendReport) -> None:
+def _tally(result: SendResult, report: SendReport, on_hard_bounce: Callable[[SendResult], None] | None = None) -> None:
     if result.ok:
         report.sent += 1  # only this thread counts successes
         log.info("sent to %s: %s %s", result.message.recipient, result.code or "", result.reply)
@@ -470,3 +495,6 @@ def _tally(result: SendResult, report: SendReport) -> None:
         log.warning("outcome unknown for %s: %s", result.message.recipient, result.reply)
     else:
         report.note_failure(result.message.recipient, result.code, result.reply)
+        if on_hard_bounce is not None and result.code and smtp_reply_is_unknown_user(result.code, result.reply):
+            report.hard_bounced += 1
+            on_hard_bounce(result)

@@ -59,9 +59,12 @@ class Report:
     unmatched: int = 0
     suppressed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cancelled: bool = False  # stopped by a signal between messages; the rest are read next time
+    # dry runs record nothing: the soft bounces seen so far in this run, per address
+    dry_soft: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "processed": self.processed,
             "hard": self.hard,
             "soft": self.soft,
@@ -70,6 +73,9 @@ class Report:
             "unmatched": self.unmatched,
             "suppressed": list(self.suppressed),
         }
+        if self.cancelled:
+            data["cancelled"] = True
+        return data
 
 
 def _verp_token(address: str, template: str | None) -> str | None:
@@ -117,6 +123,14 @@ def attribute(engine: Engine, settings: Settings, bounce: Incoming) -> tuple[str
             if found is not None:
                 return address, None
     return None
+
+
+def already_recorded(engine: Engine, source: str) -> bool:
+    """A bounce event from this source (a mailbox message, a provider's event id) is kept already:
+    the message was read before, or the provider sent the event again."""
+    with engine.connect() as conn:
+        found = conn.execute(select(bounce_events.c.id).where(bounce_events.c.source == source[:512]).limit(1))
+        return found.first() is not None
 
 
 def _set_status(conn: object, address: str, status: str) -> bool:
@@ -179,7 +193,8 @@ def apply(
                     )
                 ).scalar_one()
                 if dry_run:
-                    recent += 1
+                    report.dry_soft[address] = report.dry_soft.get(address, 0) + 1
+                    recent += report.dry_soft[address]
                 if recent < limit:
                     continue
             status = COMPLAINED if bounce.kind == COMPLAINT else BOUNCED

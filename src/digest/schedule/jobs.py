@@ -23,14 +23,14 @@ from digest.errors import ConfigError, DigestError
 from digest.mailing.lists import check_list_name
 from digest.schedule.triggers import format_duration, parse_cron, parse_duration
 
-KINDS = ("digest", "social")
+KINDS = ("digest", "social", "bounces")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s<>\",;]+@[^@\s<>\",;]+\.[^@\s<>\",;]+$")
 DEFAULT_GRACE = 3600
 
 KEYS = {
     "name": "the job's id (letters, digits, . _ -); default: the file name",
-    "job": 'what a fire does: "digest" or "social"',
+    "job": 'what a fire does: "digest", "social" or "bounces"',
     "cron": 'standard 5-field cron, e.g. "0 7 * * 1-5" (Monday-Friday 07:00)',
     "every": 'an interval instead of cron: "5s", "15m", "6h", "1d"',
     "timezone": "IANA time zone of the cron fields (default: [digest] timezone)",
@@ -45,7 +45,10 @@ KEYS = {
     "approve": "true: build the edition as a draft and mail the editors; it is sent once approved",
     "approve_by": 'with approve: send or skip a draft not approved by this time, e.g. "07:30"',
     "on_timeout": 'with approve_by: "send" or "skip" (default: [schedule] on_timeout)',
+    "source": 'bounces jobs: the mailbox to read, e.g. "imaps://bounces@mail.example.org/INBOX"',
 }
+# What a bounces job may have besides its schedule: it mails nobody and reads one mailbox.
+BOUNCES_KEYS = ("name", "job", "cron", "every", "timezone", "misfire_grace", "enabled", "source")
 
 
 class JobFileError(DigestError):
@@ -79,6 +82,7 @@ class JobSpec:
     approve: bool = False
     approve_by: str | None = None  # "HH:MM" in the job's time zone (None: [schedule] approve_by)
     on_timeout: str | None = None  # send | skip (None: [schedule] on_timeout)
+    source: str | None = None  # bounces jobs: maildir://, mbox://, imap:// or imaps:// URL
 
     @property
     def trigger_text(self) -> str:
@@ -188,6 +192,18 @@ def _resolve(text: str, job_file: Path) -> Path:
     return p if p.is_absolute() else (job_file.parent / p).resolve()
 
 
+def _bounce_source(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f'expected a mailbox URL like "maildir:///var/mail/bounces", got {value!r}')
+    text = value.strip()
+    scheme = text.partition("://")[0].lower()
+    if scheme not in ("maildir", "mbox", "imap", "imaps") or "://" not in text:
+        raise ValueError(f"{text}: expected maildir://, mbox://, imap:// or imaps://")
+    if scheme in ("imap", "imaps") and ":" in text.partition("://")[2].partition("@")[0]:
+        raise ValueError("put the IMAP password in DIGEST_IMAP_PASSWORD, not in the URL")
+    return text
+
+
 def _grace(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError(f'expected seconds or a duration like "30m", got {value!r}')
@@ -225,10 +241,20 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
         raise JobFileError(path, "name", f'"{name}" must be 1-64 letters, digits, ".", "_" or "-"')
 
     if "job" not in raw:
-        raise JobFileError(path, "job", 'missing: set job = "digest" or job = "social"')
+        raise JobFileError(path, "job", 'missing: set job = "digest", job = "social" or job = "bounces"')
     kind = raw["job"]
     if kind not in KINDS:
-        raise JobFileError(path, "job", f'expected "digest" or "social", got {kind!r}')
+        raise JobFileError(path, "job", f'expected "digest", "social" or "bounces", got {kind!r}')
+    if kind == "bounces":
+        extra = sorted(set(raw) - set(BOUNCES_KEYS))
+        if extra:
+            raise JobFileError(path, extra[0], "not a key of a bounces job (it reads the mailbox in source = ...)")
+        if "source" not in raw:
+            raise JobFileError(
+                path, "source", 'missing: set source = "imaps://user@host/INBOX" (or maildir://, mbox://)'
+            )
+    elif "source" in raw:
+        raise JobFileError(path, "source", "only bounces jobs read a mailbox; digest and social jobs use sources")
 
     if "cron" in raw and "every" in raw:
         raise JobFileError(path, "every", "give either cron or every, not both")
@@ -282,6 +308,7 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
         approve=approve,
         approve_by=check("approve_by", clock_time) if "approve_by" in raw else None,
         on_timeout=check("on_timeout", choice("send", "skip")) if "on_timeout" in raw else None,
+        source=check("source", _bounce_source) if "source" in raw else None,
     )
 
 

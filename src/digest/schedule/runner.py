@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Settings, load_settings, with_overrides
 from digest.errors import DigestError
 from digest.mailing.lists import DEFAULT_LIST
+from digest.schedule.bounces import run_bounces
 from digest.schedule.executor import scheduled_fire_time
 from digest.schedule.jobs import JobSpec, editors_for, load_jobs, resolve_jobs_dir
 from digest.schedule.outcome import RunOutcome
@@ -109,6 +110,8 @@ def run_job(
         job_settings = settings_for(job, settings)
         if job.kind == "digest":
             _run_digest(job, job_settings, outcome, when, stop)
+        elif job.kind == "bounces":
+            run_bounces(job, job_settings, outcome, stop)
         else:
             run_social(job, job_settings, outcome, stop)
     except DigestError as exc:
@@ -133,6 +136,8 @@ def _log_outcome(o: RunOutcome, scheduled: bool) -> None:
         log.info("%s: edition %s: nothing new: skipped", o.job, o.edition)
     elif o.status == "duplicate":
         log.info("%s: edition %s was already sent: nothing sent again", o.job, o.edition)
+    elif o.status == "processed":
+        log.info("%s: bounces: %s", o.job, o.reason)
     elif o.status == "interrupted":
         log.warning("%s: edition %s interrupted by shutdown after %d sent: %s", o.job, o.edition, o.sent, o.reason)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -14,16 +15,24 @@ from starlette.types import ASGIApp
 from digest.config import Settings
 from digest.mailing.tokens import signer_for
 from digest.storage.engine import open_engine
-from digest.web import archive, readers
+from digest.web import archive, readers, webhooks
 from digest.web.context import WebContext
 from digest.web.security import Guard
+from digest.web.sns import CertificateLoader
 
 log = logging.getLogger("digest.web")
 
 
-def create_app(settings: Settings, *, debug: bool = False) -> ASGIApp:
+def create_app(
+    settings: Settings,
+    *,
+    debug: bool = False,
+    sns_certificates: CertificateLoader | None = None,
+    sns_confirm: Callable[[str], None] | None = None,
+) -> ASGIApp:
     """The app for these settings. The database is opened (and its schema checked) now, so a
-    misconfigured service fails at start-up with one line rather than on its first request."""
+    misconfigured service fails at start-up with one line rather than on its first request.
+    ``sns_certificates`` / ``sns_confirm`` replace the network for the SES webhook (tests)."""
     engine = open_engine(settings)
     ctx = WebContext(settings, engine, signer_for(settings))
     stylesheet = ctx.pages.stylesheet()
@@ -66,12 +75,16 @@ def create_app(settings: Settings, *, debug: bool = False) -> ASGIApp:
         Route("/archive/{edition}", archive.edition_page),
         Route("/feed.xml", archive.atom_feed),
         Route("/feed.json", archive.json_feed),
+        Route("/webhooks/ses", webhooks.ses, methods=["POST"]),
+        Route("/webhooks/mailgun", webhooks.mailgun, methods=["POST"]),
+        Route("/webhooks/postmark", webhooks.postmark, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
     app.state.digest = ctx
+    app.state.webhooks = webhooks.Webhooks(settings, sns_certificates=sns_certificates, sns_confirm=sns_confirm)
     app.state.pages = archive.PageCache()
     hsts = bool(settings.web.base_url and settings.web.base_url.startswith("https://"))
     # Outermost, so even the last-resort error page gets the headers and no traceback leaks.

@@ -30,6 +30,7 @@ class RateLimits:
         self.subscribe_per_address = limits.parse(web.subscribe_per_address)
         self.confirm_mails = limits.parse(web.confirm_mails_per_address)
         self.forms_per_ip = limits.parse(web.forms_per_ip)
+        self.webhooks_per_ip = limits.parse(web.webhooks_per_ip)
 
     async def hit(self, item: limits.RateLimitItem, *key: str) -> int | None:
         """Count one request; None when allowed, else the seconds until the next is."""

@@ -7,6 +7,7 @@ Reading uses BODY.PEEK so a dry run (folder opened read-only) changes nothing on
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 from collections.abc import Iterator
 from typing import Any
@@ -101,6 +102,14 @@ class ImapSource(SourceBase):
         self._call("flag", "add_flags", [uid], [_DELETED])
         if self._call("capabilities", "has_capability", "UIDPLUS"):
             self._call("expunge", "uid_expunge", [uid])
+
+    def abort(self) -> None:
+        """Shut the socket (from another thread): a read blocked on a slow server fails at once."""
+        sock = getattr(getattr(self._client, "_imap", None), "sock", None)
+        if sock is not None:
+            # Only the socket: closing imaplib's buffered file would wait for the blocked reader.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         client, self._client = self._client, None
