@@ -41,6 +41,7 @@ def test_schedule_run_sends_the_digest_then_exits_cleanly_on_sigterm(tmp_path: P
     config.write_text(
         '[digest]\ntitle = "E2E Digest"\n'
         f'[delivery]\nbackend = "smtp://{host}:{port}?tls=none"\nfrom_address = "digest@example.org"\n'
+        'unsubscribe_url = "https://news.digest.test/unsubscribe?token={token}"\n'
         f'[[sources]]\ntype = "path"\npath = "{articles}"\n',
         encoding="utf-8",
     )
