@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from digest.publish.posting import Outcome, post_logged
 from digest.publish.registry import publisher_for
 
 log = logging.getLogger("digest.publish")
+_ROUND = threading.Lock()  # one round of posting at a time in a process (a fire's and the timer's)
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 
@@ -210,6 +212,11 @@ def post_due(engine: Engine, settings: Settings, now: datetime | None = None) ->
     One account's trouble (a revoked token, a platform down) is logged and leaves its posts
     for the next round; the other accounts still post.
     """
+    with _ROUND:
+        return _post_due(engine, settings, now)
+
+
+def _post_due(engine: Engine, settings: Settings, now: datetime | None) -> list[Outcome]:
     rows = postlog.due(engine, now)
     outcomes: list[Outcome] = []
     by_account: dict[str, list[postlog.LoggedPost]] = {}
