@@ -12,6 +12,7 @@ from tests.support.pds import LocalPDS
 from tests.support.xserver import XServer
 
 URL = "https://news.example/xi-blinken"
+pytestmark = pytest.mark.slow  # each test starts `digest` as a real process two or more times
 
 
 @pytest.fixture

@@ -139,3 +139,28 @@ def test_config_accounts(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="the name is used by an earlier account"):
         load_settings(config, env={})
+
+
+def test_an_edited_bluesky_text_keeps_its_links_and_tags() -> None:
+    from digest.publish.queue import edited_facets
+
+    old = "Harbour barrier approved news.example/harbour #Harbour"
+    target = "https://news.example/harbour?utm=1"
+    link = {
+        "index": {"byteStart": 25, "byteEnd": 45},
+        "features": [{"$type": "app.bsky.richtext.facet#link", "uri": target}],
+    }
+    tag = {
+        "index": {"byteStart": 46, "byteEnd": 54},
+        "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "Harbour"}],
+    }
+    new = "Ça y est : news.example/harbour #Harbour and https://other.example/x"
+    facets = edited_facets(old, [link, tag], new)
+    assert facets is not None
+    raw = new.encode("utf-8")
+    found = [(raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(), f["features"][0]) for f in facets]
+    assert found == [
+        ("news.example/harbour", link["features"][0]),
+        ("#Harbour", tag["features"][0]),
+        ("https://other.example/x", {"$type": "app.bsky.richtext.facet#link", "uri": "https://other.example/x"}),
+    ]
