@@ -88,8 +88,13 @@ def post_logged(
         return outcome
 
     for part in parts:
-        row = postlog.find(engine, part.key)
-        if row is not None and row.status == postlog.POSTED:
+        request = part
+        if parent is not None and root is not None:
+            request = replace(part, reply_to=ReplyTo(parent=parent, root=root))
+        # The insert is the lookup: a new post's row is written (attempting) and committed in one
+        # statement; a key already there leaves it untouched and hands back what the log has.
+        row, created = postlog.add(engine, request, publisher.platform, postlog.ATTEMPTING, job=job, extra=extra)
+        if not created and row.status == postlog.POSTED:
             done(_from_row(row, publisher))
             ref = row.ref
             if ref is None:  # X said "duplicate content" and gave no id: nothing to hang a reply on
@@ -97,9 +102,8 @@ def post_logged(
             parent, root = ref, root or ref
             continue
         warnings: tuple[str, ...] = ()
-        request = part
-        if row is not None and row.status == postlog.ATTEMPTING:
-            request = replace(row.request(), reply_to=part.reply_to)  # exactly what may have gone out
+        if not created and row.status == postlog.ATTEMPTING:
+            request = replace(row.request(), reply_to=request.reply_to)  # exactly what may have gone out
             if not publisher.idempotent:
                 if not confirm_unknown:
                     hint = UNKNOWN_HINT.format(platform=publisher.platform)
@@ -111,19 +115,11 @@ def post_logged(
                     f"{publisher.label}: post {row.id} (part {row.part}) may already be on {publisher.platform}; "
                     "posting it again as confirmed: it may appear twice",
                 )
-        if row is not None and row.status == postlog.DROPPED:
+        if not created and row.status == postlog.DROPPED:
             done(Outcome(publisher.account.name, publisher.platform, part.key.part, "failed",
                          message="dropped by an editor: not posted", log_id=row.id))  # fmt: skip
             break
-        if parent is not None and root is not None:
-            request = replace(request, reply_to=ReplyTo(parent=parent, root=root))
-        if row is None:
-            row, created = postlog.add(engine, request, publisher.platform, postlog.ATTEMPTING, job=job, extra=extra)
-            if not created:  # another process got there first: leave it to that one
-                done(Outcome(publisher.account.name, publisher.platform, part.key.part, "failed",
-                             message="another digest is posting this right now", log_id=row.id))  # fmt: skip
-                break
-        else:
+        if not created:
             postlog.mark_attempting(engine, row, request)
         try:
             result = publisher.post(request)

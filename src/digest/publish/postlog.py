@@ -227,15 +227,26 @@ def add(
     }
     try:
         with engine.begin() as conn:
-            conn.execute(insert(post_log).values(**values))
+            made = conn.execute(insert(post_log).values(**values))
     except IntegrityError:
         found = find(engine, request.key)
         if found is None:  # pragma: no cover - the unique key was hit, so the row exists
             raise
         return found, False
-    made = find(engine, request.key)
-    assert made is not None
-    return made, True
+    row_id = made.inserted_primary_key[0] if made.inserted_primary_key else None
+    if row_id is None:  # pragma: no cover - every dialect we run on reports it
+        again = find(engine, request.key)
+        assert again is not None
+        return again, True
+    blank = dict.fromkeys(("platform_id", "platform_cid", "url", "message", "posted_at"))
+    return _row(_Values({"id": row_id, **values, **blank})), True
+
+
+class _Values(dict[str, Any]):
+    """A dict read like a result row (``_row`` takes either)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self[name]
 
 
 def mark_attempting(engine: Engine, row: LoggedPost, request: PostRequest) -> None:
