@@ -13,6 +13,7 @@ from tests.support.paths import ROOT
 
 from digest.config import load_settings
 from digest.errors import ConfigError
+from digest.publish import postlog
 from digest.publish.queue import post_due
 from digest.schedule.jobs import JobFileError, parse_job
 from digest.storage.engine import open_engine
@@ -164,3 +165,53 @@ def test_an_edited_bluesky_text_keeps_its_links_and_tags() -> None:
         ("#Harbour", tag["features"][0]),
         ("https://other.example/x", {"$type": "app.bsky.richtext.facet#link", "uri": "https://other.example/x"}),
     ]
+
+
+def test_the_scheduler_looks_at_the_queue_only_for_posting_jobs(tmp_path: Path) -> None:
+    from tests.support.scheduler import SteppedScheduler
+
+    from digest.schedule.service import QUEUE_CHECK_SECONDS, configure_scheduler
+
+    settings = load_settings(env={"DIGEST_DATA_DIR": str(tmp_path / "data")})
+    posting = parse_job({"job": "social", "every": "1h", "post_to": ["desk"]}, tmp_path / "posts.toml")
+    copy_only = parse_job({"job": "social", "every": "1h"}, tmp_path / "copy.toml")
+    for jobs, expected in (([copy_only], False), ([copy_only, posting], True)):
+        sched = SteppedScheduler(timezone=UTC)
+        configure_scheduler(sched, settings, jobs, inline=True)
+        found = sched.get_job("post-queue")
+        assert (found is not None) == expected
+        if found is not None:
+            assert found.trigger.interval == timedelta(seconds=QUEUE_CHECK_SECONDS)
+            assert found.func.__name__ == "post_queued"
+
+
+def test_one_refused_account_leaves_the_others_posting(
+    tmp_path: Path, mastodon: MastodonMock, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.publish.accounts import Account
+    from digest.publish.queue import QueueItem, enqueue
+
+    good_id, good_token = mastodon.new_user(f"good{unique}")
+    p = Project(tmp_path, social={"spacing": "1m"})
+    p.add({"DIGEST_MASTODON_TOKEN_GOOD": good_token}, name="good", platform="mastodon", instance=mastodon.base)
+    p.add({"DIGEST_MASTODON_TOKEN_BAD": "revoked-token-456"}, name="bad", platform="mastodon", instance=mastodon.base)
+    for name, value in {"DIGEST_DATA_DIR": str(p.data), **p.secrets}.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(p.config)
+    engine = open_engine(settings)
+    try:
+        now = datetime.now(UTC)
+        for name in ("bad", "good"):
+            account = Account(name=name, platform="mastodon", instance=mastodon.base)
+            items = [QueueItem(story=f"url:https://news.example/{i}", text=f"Story {i} for {name}") for i in (1, 2)]
+            enqueue(engine, settings, account, items, job="posts", approve=False, start=now)
+        outcomes = post_due(engine, settings, now + timedelta(minutes=5))
+        assert [(o.account, o.status) for o in outcomes] == [("good", "posted"), ("good", "posted")]
+        bad = [r for r in postlog.listing(engine) if r.account == "bad"]
+        assert [r.status for r in bad] == ["failed", "approved"]  # the first was tried; the second waits
+        assert "revoked-token-456" not in (bad[0].message or "") and "DIGEST_MASTODON_TOKEN_BAD" in (
+            bad[0].message or ""
+        )
+    finally:
+        engine.dispose()
+    assert len(mastodon.statuses(good_id, good_token)) == 2
