@@ -7,8 +7,8 @@ facets), then, in the same run, posts them on each platform twice, to two fresh 
 - bare: the client library alone, as a hand-written script would call it: atproto's
   ``com.atproto.repo.create_record`` with a ready-made record (the PDS picks the key), and
   Mastodon.py's ``status_post``;
-- ours: ``post_logged`` (what `digest post` and the scheduler call): the post log row looked
-  up and written (``attempting``, committed) before the call, then ``Publisher.post`` (the
+- ours: ``post_logged`` (what `digest post` and the scheduler call): the post log row
+  written (``attempting``, committed; the insert is also the lookup) before the call, then ``Publisher.post`` (the
   record key or Idempotency-Key from the story, facets turned into lexicon models, rate-limit
   bookkeeping) and the answer written after, in an SQLite post log as `digest` keeps it.
 
@@ -214,7 +214,7 @@ def main() -> int:
     n = max(10, min(args.n, 1000))
     bluesky, mastodon = social(n)
     print(f"publish_speed: {n} stories per platform, each post timed alone; bare client vs digest's publisher")
-    print("ours includes the post log: a lookup, the attempt committed before the call, the answer after (SQLite)")
+    print("ours includes the post log (SQLite): the attempt row committed before the call, the answer after")
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
         work = Path(tmp)
         ratios = [bench_bluesky(bluesky, work), bench_mastodon(mastodon, work)]
