@@ -389,6 +389,29 @@ def platform_list(value: Any) -> tuple[str, ...]:
     return names
 
 
+_DURATION = re.compile(r"(\d+)\s*(s|m|h|d)?")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(value: str) -> int:
+    """Seconds in a checked duration ("90s", "10m", "2h", "1d"; a bare number is seconds)."""
+    m = _DURATION.fullmatch(value.strip().lower())
+    if m is None:
+        raise ValueError(f'expected a duration like "10m", "90s" or "1h", got {_show(value)}')
+    return int(m.group(1)) * _UNIT_SECONDS[m.group(2) or "s"]
+
+
+def duration(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f'expected a duration like "10m", "90s" or "1h", got {_show(value)}')
+    seconds = duration_seconds(value)
+    if seconds > 7 * 86400:
+        raise ValueError(f"expected at most a week, got {_show(value)}")
+    return value.strip().lower()
+
+
 @dataclass(frozen=True)
 class SocialSettings:
     platforms: tuple[str, ...] = setting(SOCIAL_PLATFORMS, platform_list)
@@ -396,6 +419,49 @@ class SocialSettings:
     hashtags: tuple[str, ...] = setting((), string_list)
     mastodon_limit: int = setting(500, integer(100, 100_000))
     utm_campaign: str | None = setting(None, optional_text)
+    # Scheduled posts to one account go out at least this far apart, so a feed never floods.
+    spacing: str = setting("10m", duration)
+
+
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+PUBLISH_PLATFORMS = ("mastodon", "bluesky", "x")
+
+
+def account_name(value: Any) -> str:
+    checked = text(value).strip()
+    if not ACCOUNT_NAME.fullmatch(checked):
+        raise ValueError(f"expected 1-64 letters, digits, '.', '_' or '-', got {_show(value)}")
+    return checked
+
+
+def platform_name(value: Any) -> str:
+    """A built-in platform, or any other plain name (a plugin's; checked when the account is used)."""
+    checked = text(value).strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", checked):
+        raise ValueError(f"expected a platform like {', '.join(PUBLISH_PLATFORMS)}, got {_show(value)}")
+    return checked
+
+
+def optional_http_url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    checked = one_line(value).strip()
+    parts = urlsplit(checked)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http(s) URL like https://mastodon.social, got {_show(value)}")
+    return checked.rstrip("/")
+
+
+@dataclass(frozen=True)
+class SocialAccountSettings:
+    """One ``[[social.accounts]]`` entry: where to post. Its secrets come from the environment."""
+
+    name: str = setting("", account_name)
+    platform: str = setting("", platform_name)
+    instance: str | None = setting(None, optional_http_url)  # Mastodon: the server's URL
+    handle: str | None = setting(None, optional_text)  # Bluesky: the account's handle
+    # Bluesky: its PDS (default https://bsky.social); X: the API root (only proxies and tests change it)
+    service: str | None = setting(None, optional_http_url)
 
 
 @dataclass(frozen=True)
@@ -503,6 +569,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     sources: tuple[SourceSettings, ...] = ()
     sections: tuple[SectionSettings, ...] = ()
+    social_accounts: tuple[SocialAccountSettings, ...] = ()  # [[social.accounts]]
     config_path: Path | None = None  # None: the built-in default
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths in the config start here
     data_dir: Path = field(default_factory=lambda: Path(".digest"))
@@ -614,6 +681,9 @@ def load_settings(
     if merged_env.get("DIGEST_ALLOW_PRIVATE_ADDRESSES"):
         raw.setdefault("fetch", {})["allow_private_addresses"] = merged_env["DIGEST_ALLOW_PRIVATE_ADDRESSES"]
 
+    raw_accounts = raw["social"].pop("accounts", []) if isinstance(raw.get("social"), dict) else []
+    social_accounts = _social_accounts(raw_accounts, label)
+
     sections: dict[str, Any] = {}
     for key, value in raw.items():
         if key in ("sources", "sections"):
@@ -647,12 +717,45 @@ def load_settings(
         **sections,
         sources=tuple(sources),
         sections=story_sections,
+        social_accounts=social_accounts,
         config_path=config_path,
         base_dir=source_path.resolve().parent,
         data_dir=data_dir,
         smtp_password=Secret(password) if password else None,
         unsubscribe_key=Secret(signing_key) if signing_key else None,
     )
+
+
+def _social_accounts(raw: Any, label: str) -> tuple[SocialAccountSettings, ...]:
+    """``[[social.accounts]]``: unique names; Mastodon needs instance, Bluesky handle."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{label}: social.accounts: expected [[social.accounts]] tables")
+    found: list[SocialAccountSettings] = []
+    names: set[str] = set()
+    for i, item in enumerate(raw, start=1):
+        where = f"[[social.accounts]] #{i}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{label}: {where}: expected a table")
+        account = build_section(SocialAccountSettings, item, where, label)
+        for key in ("name", "platform"):
+            if not getattr(account, key):
+                raise ConfigError(f"{label}: {where}: {key} is missing")
+        where = f"[[social.accounts]] {account.name!r}"
+        if account.name.casefold() in names:
+            raise ConfigError(f"{label}: {where}: the name is used by an earlier account")
+        if account.platform == "mastodon" and not account.instance:
+            raise ConfigError(f'{label}: {where}: a mastodon account needs instance = "https://..."')
+        if account.platform == "bluesky" and not account.handle:
+            raise ConfigError(f'{label}: {where}: a bluesky account needs handle = "name.bsky.social"')
+        if account.platform != "mastodon" and account.instance:
+            raise ConfigError(f"{label}: {where} instance: only a mastodon account has one")
+        if account.platform != "bluesky" and account.handle:
+            raise ConfigError(f"{label}: {where} handle: only a bluesky account has one")
+        if account.platform == "mastodon" and account.service:
+            raise ConfigError(f"{label}: {where} service: a mastodon account has instance instead")
+        names.add(account.name.casefold())
+        found.append(account)
+    return tuple(found)
 
 
 def _story_sections(raw: Any, label: str) -> tuple[SectionSettings, ...]:

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from tests.support.paths import ROOT
 
-from digest.config import SECTIONS, SourceSettings
+from digest.config import SECTIONS, SocialAccountSettings, SourceSettings
 from digest.schedule.jobs import KEYS as JOB_KEYS
 from digest.version import __version__
 
 DOC = ROOT / "docs" / "configuration.md"
 CONFIG = ROOT / "config" / "digest.toml"
-ALL_SECTIONS: dict[str, type] = {**SECTIONS, "sources": SourceSettings}
+ALL_SECTIONS: dict[str, type] = {**SECTIONS, "sources": SourceSettings, "social.accounts": SocialAccountSettings}
 
 # How each annotation reads in the doc's type column (a new kind of setting needs a word here).
 TYPE_WORDS = {
@@ -49,7 +49,7 @@ def doc_tables() -> dict[str, dict[str, list[str]]]:
 
 
 def heading_for(section: str) -> str:
-    return "[[sources]]" if section == "sources" else f"[{section}]"
+    return f"[[{section}]]" if section in ("sources", "social.accounts") else f"[{section}]"
 
 
 def default_of(f: Field[Any]) -> Any:
@@ -140,7 +140,7 @@ def config_file_keys() -> dict[str, set[str]]:
     keys: dict[str, set[str]] = {}
     section = ""
     for line in CONFIG.read_text(encoding="utf-8").splitlines():
-        if m := re.fullmatch(r"#?\s*\[\[?(\w+)\]\]?\s*", line):
+        if m := re.fullmatch(r"#?\s*\[\[?([\w.]+)\]\]?\s*", line):
             section = m.group(1)
             keys.setdefault(section, set())
         elif (m := re.match(r"#?\s*(\w+)\s*=", line)) and section:

@@ -58,6 +58,9 @@ EXERCISED = {
     "digest preview --serve --json",
     "digest preview: digest.json",
     "digest social SOURCE --json",
+    "digest post SOURCE --json",  # tests/publish/test_post_command.py (needs the local servers)
+    "digest social accounts --json",
+    "digest social queue --json",
     "digest length --json",
     "digest send --json",
     "digest subscribers add EMAIL --json",
@@ -281,6 +284,10 @@ def test_social_and_length(workspace: Workspace) -> None:
     thread = workspace.json("social", str(ARTICLE), "--url", url, "--thread", "--platform", "bluesky", "--json")
     check("digest social SOURCE --json", thread)
     assert {"thread", "facets", "thread_facets"} <= set(thread["posts"][0])
+    # no [[social.accounts]] in the bundled config: an empty list, an empty queue (the shapes
+    # with accounts and queued posts are checked in tests/publish, against the local servers)
+    check("digest social accounts --json", workspace.json("social", "accounts", "--json"))
+    check("digest social queue --json", workspace.json("social", "queue", "--json"))
 
     for post in posts["posts"]:
         length = workspace.json("length", "--platform", post["platform"], "-", "--json", stdin=post["text"])

@@ -31,7 +31,7 @@ CODE_SPAN = re.compile(r"`([^`\n]+)`")
 REPO_PATH = re.compile(r"(?:src|tests|bench|config|docs|examples|scheduled|templates)/[\w./-]*|\.ci/run")
 PYTHON_NAME = re.compile(r"digest(?:\.[A-Za-z_]\w*)+")
 # digest.html, digest.sqlite3, digest.service...: files; digest.backends: the entry-point group
-NOT_PYTHON = {"html", "txt", "json", "mjml", "sqlite3", "toml", "service", "backends"}
+NOT_PYTHON = {"html", "txt", "json", "mjml", "sqlite3", "toml", "service", "backends", "publishers"}
 
 
 def doc_id(path: Path) -> str:

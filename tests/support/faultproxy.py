@@ -10,6 +10,7 @@ or after forwarding it (``forward=True``: the request takes effect, the client s
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class FaultProxy:
         self.upstream = upstream.rstrip("/")
         self.faults: list[Fault] = []
         self.seen: list[tuple[str, str, int]] = []  # (method, path, status the client got)
+        self.slow: dict[str, float] = {}  # path part -> seconds to hold the answer (after forwarding)
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=30, trust_env=False)
         proxy = self
@@ -61,6 +63,9 @@ class FaultProxy:
                     headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_HEADERS}
                     if "json" in upstream.headers.get("content-type", ""):
                         content = content.replace(proxy.upstream.encode(), proxy.base.encode())
+                delay = next((d for part, d in proxy.slow.items() if part in self.path), 0.0)
+                if delay:
+                    time.sleep(delay)
                 if fault is not None:
                     status, content = fault.status, fault.body
                     headers = {"Content-Type": "application/json", **fault.headers}

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "preview": "digest.cli.preview:preview",
     "social": "digest.cli.social:social",
     "length": "digest.cli.social:length",
+    "post": "digest.cli.post:post",
     "send": "digest.cli.send:send",
     "subscribers": "digest.cli.subscribers:subscribers",
     "schedule": "digest.cli.schedule:schedule",

@@ -40,6 +40,8 @@ from digest.preview.editions import base_path, draft_html, edit_from_form, rende
 from digest.preview.files import placeholder_unsubscribe_url
 from digest.preview.frames import emulate_dark_mode, links_open_outside
 from digest.preview.page import posts_document, render_page
+from digest.preview.social_queue import act as act_on_queue
+from digest.preview.social_queue import render_queue
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +194,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._guard(routes[path])
         elif path == "/editions" or path.startswith("/editions/"):
             self._guard(lambda: self._editions_get(path))
+        elif path == "/social":
+            self._guard(self._social_get)
         elif path.startswith("/static/"):
             self._static(path.removeprefix("/static/"))
         else:
@@ -204,6 +208,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path.startswith("/editions/"):
             self._guard(lambda: self._editions_post(path))
+            return
+        if path in ("/social/approve", "/social/drop"):
+            self._guard(lambda: self._social_post(path.rsplit("/", 1)[-1]))
             return
         if path != "/send-test":
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
@@ -371,6 +378,34 @@ class PreviewHandler(BaseHTTPRequestHandler):
             "text/plain; charset=utf-8",
             {"Location": f"{base_path(edition)}?notice={notice}"},
         )
+
+    # ------------------------------------------------------------ the post queue
+    def _social_get(self) -> None:
+        app = self.server.app
+        notice = app.notices.get(self._query().get("notice"))
+        page = render_queue(app.load_settings(), csrf_token=app.token, can_edit=app.loopback, notice=notice)
+        self._html(HTTPStatus.OK, page)
+
+    def _social_post(self, action: str) -> None:
+        app = self.server.app
+        if not app.loopback:
+            self._send(
+                HTTPStatus.FORBIDDEN,
+                b"refused: the queue is changed from a preview on this machine only (or with `digest social`)\n",
+                "text/plain; charset=utf-8",
+            )
+            return
+        form = self._form()
+        if form is None:
+            return
+        outcome: dict[str, Any] = {}
+        try:
+            line = act_on_queue(app.load_settings(), action, form)
+            outcome["ok" if line else "error"] = line or "no post given"
+        except DigestError as exc:
+            outcome["error"] = str(exc)
+        notice = app.notices.put(outcome)  # Post/Redirect/Get: a reload never repeats the action
+        self._send(HTTPStatus.SEE_OTHER, b"", "text/plain; charset=utf-8", {"Location": f"/social?notice={notice}"})
 
 
 def make_server(

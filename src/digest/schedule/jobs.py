@@ -42,10 +42,12 @@ KEYS = {
     "subject": "override [email] subject",
     "title": "override [digest] title",
     "enabled": "false keeps the file but does not schedule the job",
-    "approve": "true: build the edition as a draft and mail the editors; it is sent once approved",
+    "approve": "true: build the edition as a draft and mail the editors; it is sent once approved "
+    "(social jobs with post_to: the posts wait for `digest social approve`)",
     "approve_by": 'with approve: send or skip a draft not approved by this time, e.g. "07:30"',
     "on_timeout": 'with approve_by: "send" or "skip" (default: [schedule] on_timeout)',
     "source": 'bounces jobs: the mailbox to read, e.g. "imaps://bounces@mail.example.org/INBOX"',
+    "post_to": 'social jobs: post each new story to these [[social.accounts]], e.g. ["news-masto"]',
 }
 # What a bounces job may have besides its schedule: it mails nobody and reads one mailbox.
 BOUNCES_KEYS = ("name", "job", "cron", "every", "timezone", "misfire_grace", "enabled", "source")
@@ -83,6 +85,7 @@ class JobSpec:
     approve_by: str | None = None  # "HH:MM" in the job's time zone (None: [schedule] approve_by)
     on_timeout: str | None = None  # send | skip (None: [schedule] on_timeout)
     source: str | None = None  # bounces jobs: maildir://, mbox://, imap:// or imaps:// URL
+    post_to: tuple[str, ...] = ()  # social jobs: [[social.accounts]] names to post new stories to
 
     @property
     def trigger_text(self) -> str:
@@ -204,6 +207,15 @@ def _bounce_source(value: Any) -> str:
     return text
 
 
+def _account_names(value: Any) -> tuple[str, ...]:
+    names = _string_list(value, "[[social.accounts]] names")
+    if not names:
+        raise ValueError("expected at least one account name")
+    if len(set(names)) != len(names):
+        raise ValueError("an account is named twice")
+    return names
+
+
 def _grace(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError(f'expected seconds or a duration like "30m", got {value!r}')
@@ -271,14 +283,21 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
     if kind == "social" and "recipients" in raw:
         raise JobFileError(path, "recipients", "a social job mails its copy to editors: use editors = [...]")
 
+    post_to = check("post_to", _account_names) if "post_to" in raw else ()
+    if post_to and kind != "social":
+        raise JobFileError(path, "post_to", 'only a social job posts (set job = "social")')
     approve = check("approve", _bool) if "approve" in raw else False
-    if kind == "social" and approve:
+    if kind == "social" and approve and not post_to:
         raise JobFileError(
-            path, "approve", "review before sending is for digest jobs; a social job mails editors anyway"
+            path,
+            "approve",
+            "a social job without post_to only mails its copy to the editors; approval is for posting (post_to)",
         )
     for key in ("approve_by", "on_timeout"):
         if key in raw and not approve:
             raise JobFileError(path, key, "only means something with approve = true")
+        if key in raw and kind == "social":
+            raise JobFileError(path, key, "queued posts wait for an editor: no deadline applies to them")
 
     tz = default_timezone
     if "timezone" in raw:
@@ -309,6 +328,7 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
         approve_by=check("approve_by", clock_time) if "approve_by" in raw else None,
         on_timeout=check("on_timeout", choice("send", "skip")) if "on_timeout" in raw else None,
         source=check("source", _bounce_source) if "source" in raw else None,
+        post_to=post_to,
     )
 
 
@@ -366,6 +386,8 @@ def resolve_jobs_dir(option: str | os.PathLike[str] | None, settings: Settings) 
 
 def editors_for(job: JobSpec, settings: Settings) -> tuple[str, ...]:
     editors = job.editors or settings.delivery.editors
+    if not editors and job.post_to:
+        return ()  # a job that posts needs nobody to mail the copy to
     if not editors:
         raise ConfigError(
             f"{job.name}: no editors to send the {'review mail' if job.approve else 'social copy'} to: "

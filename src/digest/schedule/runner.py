@@ -159,6 +159,23 @@ def review_deadline(job: JobSpec, settings: Settings, fire_time: datetime) -> da
     return deadline.astimezone(UTC)
 
 
+def post_queued(settings: Settings) -> None:
+    """Post the queued posts whose time has come; never raises (a scheduler job)."""
+    from digest.publish.queue import post_due
+    from digest.storage.engine import open_engine
+
+    try:
+        engine = open_engine(settings)
+        try:
+            post_due(engine, settings)
+        finally:
+            engine.dispose()
+    except DigestError as exc:
+        log.error("post queue: %s", " ".join(str(exc).split()))
+    except Exception as exc:  # noqa: BLE001 - a failing round must never stop the scheduler
+        log.error("post queue: unexpected %s: %s", type(exc).__name__, exc)
+
+
 def settle_drafts(settings: Settings) -> None:
     """Send or skip the drafts nobody approved by their deadline; never raises (a scheduler job)."""
     from digest.mailing.drafts import settle_overdue

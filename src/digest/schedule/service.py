@@ -43,6 +43,7 @@ from digest.schedule.outcome import RunOutcome
 from digest.schedule.triggers import format_duration
 
 REVIEW_CHECK_SECONDS = 60  # how often drafts past their review deadline are looked for
+QUEUE_CHECK_SECONDS = 30  # how often the post queue is looked at for posts whose time has come
 GRACE_SECONDS = 4.0  # after a stop signal, how long the message in flight may take
 log = logging.getLogger("digest.schedule")
 
@@ -145,6 +146,20 @@ def configure_scheduler(
             seconds=REVIEW_CHECK_SECONDS,
             id="review-deadlines",
             jobstore="review",
+            executor="default",
+            coalesce=True,
+            max_instances=1,
+            kwargs={"settings": settings},
+        )
+    if any(j.post_to for j in jobs):
+        # Queued posts live in the post log (so a restart keeps them); this only looks there.
+        scheduler.add_jobstore(MemoryJobStore(), "posts")
+        scheduler.add_job(
+            runner.post_queued,
+            "interval",
+            seconds=QUEUE_CHECK_SECONDS,
+            id="post-queue",
+            jobstore="posts",
             executor="default",
             coalesce=True,
             max_instances=1,
@@ -260,7 +275,7 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
                 state,
                 upcoming.isoformat() if upcoming else "never",
             )
-            if job.kind == "social" and not (job.editors or settings.delivery.editors):
+            if job.kind == "social" and not (job.editors or settings.delivery.editors or job.post_to):
                 log.warning("%s: no editors ([delivery] editors or editors = [...]): its fires will fail", job.name)
         if stop.is_set():
             raise Interrupted(stopped_by[0], "stopped before the scheduler started: nothing left undone")

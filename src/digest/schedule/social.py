@@ -26,6 +26,7 @@ from digest.errors import DigestError
 from digest.links import canonical_url
 from digest.mailing.notice import compose_notice, deliver_notice
 from digest.models import Article, SocialPost, Story
+from digest.publish.accounts import Account
 from digest.render.templates import make_environment, template_errors
 from digest.sanitize import safe_url
 from digest.schedule.jobs import JobSpec, editors_for
@@ -104,12 +105,59 @@ def new_stories(job: JobSpec, settings: Settings, outcome: RunOutcome) -> list[S
     return [Story(article=a, summary=summarize(a, settings.summary)) for a in fresh]
 
 
-def build_posts(stories: list[Story], settings: Settings) -> list[list[SocialPost]]:
-    """Posts per story, one per configured platform (digest.render.social writes and counts)."""
+def build_posts(
+    stories: list[Story], settings: Settings, extra_platforms: tuple[str, ...] = ()
+) -> list[list[SocialPost]]:
+    """Posts per story, one per configured platform (digest.render.social writes and counts),
+    and one for each platform posted to that [social] platforms leaves out."""
     from digest.render.social import SocialWriter, story_posts
 
     writer = SocialWriter(settings)
-    return [story_posts(story, settings, writer=writer) for story in stories]
+    platforms = list(dict.fromkeys([*settings.social.platforms, *extra_platforms]))
+    return [story_posts(story, settings, platforms, writer=writer) for story in stories]
+
+
+def posting_accounts(job: JobSpec, settings: Settings) -> list[Account]:
+    """The job's post_to accounts, checked against [[social.accounts]] before anything is built."""
+    from digest.publish.queue import account_named
+
+    return [account_named(settings, name) for name in job.post_to]
+
+
+def queue_posts(
+    job: JobSpec, settings: Settings, accounts: list[Account], record: dict[str, Any], start: datetime
+) -> int:
+    """Put each story's post for each account in the post log (once: a retry adds nothing),
+    spaced by [social] spacing, or waiting for approval; then post what is due already."""
+    from digest.publish.queue import QueueItem, card_from, enqueue, post_due
+    from digest.storage.engine import open_engine
+
+    engine = open_engine(settings)
+    try:
+        added = 0
+        for account in accounts:
+            items = []
+            for story in record["stories"]:
+                post = next((p for p in story["posts"] if p["platform"] == account.platform), None)
+                if post is None:
+                    continue
+                story_id = "url:" + canonical_url(story["url"]) if story.get("url") else story["key"]
+                items.append(
+                    QueueItem(
+                        story=story_id,
+                        text=post["text"],
+                        facets=post.get("facets") if account.platform == "bluesky" else None,
+                        card=card_from(post.get("external")) if account.platform == "bluesky" else None,
+                        title=story["title"],
+                        link=story.get("url"),
+                    )
+                )
+            added += len(enqueue(engine, settings, account, items, job=job.name, approve=job.approve, start=start))
+        if not job.approve:
+            post_due(engine, settings)
+    finally:
+        engine.dispose()
+    return added
 
 
 def post_record(post: SocialPost) -> dict[str, Any]:
@@ -152,6 +200,7 @@ def send_email(settings: Settings, message: EmailMessage, editors: list[str]) ->
 
 def run_social(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: threading.Event | None) -> None:
     editors = editors_for(job, settings)
+    accounts = posting_accounts(job, settings)
     path = edition_file(settings, outcome.edition)
     outcome.details["file"] = str(path)
     record = _read_json(path, None)
@@ -168,7 +217,9 @@ def run_social(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: thre
                 "source": story.article.source,
                 "posts": [post_record(p) for p in posts],
             }
-            for story, posts in zip(stories, build_posts(stories, settings), strict=True)
+            for story, posts in zip(
+                stories, build_posts(stories, settings, tuple(a.platform for a in accounts)), strict=True
+            )
         ]
         record = {
             "edition": outcome.edition,
@@ -180,6 +231,16 @@ def run_social(job: JobSpec, settings: Settings, outcome: RunOutcome, stop: thre
         }
         _write_json(path, record)  # before sending: a retry of this fire sends exactly this copy
     outcome.details["stories"] = len(record["stories"])
+    if accounts:
+        queued = queue_posts(job, settings, accounts, record, datetime.now(UTC))
+        outcome.details["queued_posts"] = queued
+        if not record["editors"]:  # posting only: nobody to mail the copy to
+            if "ledger_saved" not in record:
+                save_ledger(settings, job, [*load_ledger(settings, job), *(i["key"] for i in record["stories"])])
+                record["ledger_saved"] = True
+                _write_json(path, record)
+            outcome.status = "sent" if queued else "duplicate"
+            return
     owed = [e for e in record["editors"] if e not in record["sent_to"]]
     outcome.skipped = len(record["editors"]) - len(owed)
     if not owed:

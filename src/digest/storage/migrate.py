@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from digest.errors import DatabaseError
 from digest.storage.legacy import release_0_1
 from digest.storage.schema import metadata
 
-HEAD = "0006"
+HEAD = "0007_post_log"
 BASELINE = "0001"  # the schema of digest 0.1.0, whose databases carry no revision at all
 VERSION_TABLE = "alembic_version"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -100,8 +101,12 @@ def _out_of_date(engine: Engine, revision: str | None) -> str:
 
 
 def known_revisions() -> set[str]:
-    """Revision ids of the migration files (read from their names, no Alembic import)."""
-    return {p.stem.split("_", 1)[0].lstrip("r") for p in (_MIGRATIONS / "versions").glob("r*_*.py")}
+    """Revision ids of the migration files (read from their ``revision = "..."`` line, no Alembic import)."""
+    found = set()
+    for path in (_MIGRATIONS / "versions").glob("r*_*.py"):
+        m = re.search(r'^revision = "([^"]+)"', path.read_text(encoding="utf-8"), re.MULTILINE)
+        found.add(m.group(1) if m else path.stem.split("_", 1)[0].lstrip("r"))
+    return found
 
 
 def _stamp(conn: Connection, revision: str) -> None:

@@ -165,3 +165,32 @@ bounce_events = Table(
     Column("source", String(512), nullable=True),  # where it came from: a message id, a webhook, a send
     Column("received_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+post_log = Table(
+    "post_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # What names a post for ever (digest.publish.base.PostKey): the story, the account, the
+    # thread part (0: a single post). One row each: a re-run finds it and never posts twice.
+    Column("story", String(2048), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("part", Integer, nullable=False, default=0),
+    Column("platform", String(32), nullable=False),
+    # queued (waits for an editor) | approved (goes out at not_before) | attempting (handed to
+    # the platform, no answer recorded yet) | posted | failed | dropped
+    Column("status", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", JSON, nullable=True),  # facets, card, language, title, url: the rest of the request
+    Column("job", String(256), nullable=True),  # the scheduled job that queued it
+    Column("not_before", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("platform_id", String(512), nullable=True),
+    Column("platform_cid", String(256), nullable=True),
+    Column("url", String(2048), nullable=True),
+    Column("message", Text, nullable=True),  # the platform's reason for a failure, or the doubt
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("story", "account", "part", name="uq_post_once"),
+    Index("ix_post_log_status_not_before", "status", "not_before"),
+)
