@@ -152,8 +152,8 @@ def _pysbd(paragraph: str, language: str) -> list[str]:
     pos = 0
     for sentence in sentences:
         found = paragraph.find(sentence, pos)
-        if found < 0:  # pysbd changed the text: trust its sentences as they are
-            return sentences
+        if found < 0:  # pysbd changed the text: keep the words as written, cut at safe ends
+            return _cut_at_safe_ends(paragraph, language, 1)
         gap = paragraph[pos:found].strip()
         if gap:  # text pysbd skipped; keep it rather than lose words
             out.append(gap)
