@@ -127,12 +127,7 @@ def _segmenter(language: str) -> pysbd.Segmenter:
 
 def segment(paragraph: str, language: str = "en") -> list[str]:
     """Sentences of one paragraph; long paragraphs go to pysbd in safe chunks."""
-    return [
-        s
-        for chunk in _chunks(paragraph, language)
-        for glued in _pysbd(chunk, language)
-        for s in _unglue(glued, language)
-    ]
+    return [s for chunk in _chunks(paragraph, language) for s in _sentences_of(chunk, language)]
 
 
 def _pysbd(paragraph: str, language: str) -> list[str]:
@@ -179,6 +174,29 @@ class Sentence:
     paragraph: int  # index of its paragraph
 
 
+# A sentence end pysbd has to judge: a mark followed by a space and more text.
+_INNER_END = re.compile(r"[.!?][\"'’”)\]]*\s+\S")
+
+
+def _sentences_of(paragraph: str, language: str) -> list[str]:
+    """Sentences of one paragraph, pysbd only where a sentence end is ambiguous.
+
+    A long paragraph is first cut after every unambiguous sentence end ("word. Next");
+    a piece with no other sentence mark in it is one sentence and never reaches pysbd,
+    whose cost grows faster than the text (it rescans a chunk once per abbreviation).
+    """
+    if len(paragraph) <= CHUNK_CHARS:
+        return [s for glued in _pysbd(paragraph, language) for s in _unglue(glued, language)]
+    out: list[str] = []
+    for chunk in _chunks(paragraph, language):
+        for piece in _cut_at_safe_ends(chunk, language, 1):
+            if _INNER_END.search(piece):
+                out.extend(s for glued in _pysbd(piece, language) for s in _unglue(glued, language))
+            else:
+                out.append(piece)
+    return out
+
+
 def split_sentences(text: str, language: str = "en", limit: int | None = None) -> list[Sentence]:
     """Every sentence of ``text`` in order; ``language`` is a pysbd code.
 
@@ -189,9 +207,8 @@ def split_sentences(text: str, language: str = "en", limit: int | None = None) -
     out: list[Sentence] = []
     for p_index, paragraph in enumerate(split_paragraphs(clean_text(text))):
         for chunk in _chunks(paragraph, language):
-            for glued in _pysbd(chunk, language):
-                for sentence in _unglue(glued, language):
-                    out.append(Sentence(sentence, len(out), p_index))
+            for sentence in _sentences_of(chunk, language):
+                out.append(Sentence(sentence, len(out), p_index))
             if limit is not None and len(out) >= limit:
                 return out
     return out
