@@ -140,3 +140,34 @@ def image_url(url: str | None, base: str | None = None) -> str | None:
     if not _HOST.fullmatch(parts.hostname) or len(absolute) > 2048:
         return None
     return absolute
+
+
+def readable_domain(host_or_url: str) -> str | None:
+    """The registered domain a reader knows a site by: "edition.cnn.com" -> "cnn.com",
+    "www.bbc.co.uk" -> "bbc.co.uk"; an IP address or a local name as it is, lower-cased."""
+    text = host_or_url.strip()
+    if not text:
+        return None
+    host = (urlsplit(text).hostname if "//" in text else text.split("/", 1)[0].split(":", 1)[0]) or ""
+    host = host.lower().rstrip(".")
+    if not host:
+        return None
+    from tld import get_fld  # the public suffix list: loaded only when a label is needed
+
+    found = get_fld(host, fix_protocol=True, fail_silently=True)
+    return str(found) if found else host.removeprefix("www.")
+
+
+# A site name that is really a host name: "EDITION.CNN.COM", "www.example.org".
+_HOST_LIKE = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,24}", re.IGNORECASE)
+
+
+def site_label(declared: str | None, url: str | None) -> str | None:
+    """The name to show for a story's site: the page's declared name (og:site_name, JSON-LD
+    publisher), unless it is only a host name; else a readable form of the URL's domain."""
+    name = " ".join((declared or "").split()).lstrip("@")
+    if name and not _HOST_LIKE.fullmatch(name):
+        return name
+    if name:
+        return readable_domain(name)
+    return readable_domain(url) if url else None

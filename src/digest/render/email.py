@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import jinja2
 from mjml import mjml2html
 
 from digest.config import Settings
 from digest.errors import ConfigError, TemplateError
-from digest.links import image_url, utm_adder
+from digest.links import image_url, site_label, utm_adder
 from digest.models import Digest, Story
 from digest.render import plaintext, text_layout
 from digest.render.size import fit_html, html_bytes
@@ -86,12 +86,9 @@ def _fill(template: str, key: str, values: dict[str, Any]) -> str:
 
 
 def site_name(story: Story) -> str | None:
-    if story.article.site:
-        return plain_text(story.article.site) or None
-    url = safe_url(story.article.url)
-    if url and (host := urlsplit(url).hostname):
-        return host.removeprefix("www.")
-    return None
+    """The story's site as readers know it: its declared name, else its readable domain."""
+    label = site_label(plain_text(story.article.site or "") or None, safe_url(story.article.url))
+    return label or None
 
 
 def trim(text: str, limit: int) -> str:
