@@ -383,6 +383,9 @@ class EmailSettings:
     # Story images: "thumbnails" (the first story a full-width hero, the others small beside
     # their text), "hero" (the first story's only) or "none". Referenced by URL, never embedded.
     images: str = setting("thumbnails", choice("thumbnails", "hero", "none"))
+    # Each key point links to its sentence on the source page (a URL text fragment), so a
+    # reader can check it in context.
+    link_key_points: bool = setting(True, boolean)
 
 
 SOCIAL_PLATFORMS = ("x", "bluesky", "mastodon", "linkedin", "threads")
