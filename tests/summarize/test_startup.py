@@ -59,8 +59,9 @@ def test_snowball_stemmers_without_nltk() -> None:
 def test_sumy_still_fetches_with_requests_on_demand() -> None:
     code = (
         "import sys, digest.summarize, sumy.utils; "
-        "assert 'requests' not in sys.modules and 'nltk' not in sys.modules; "
-        "assert callable(sumy.utils.requests.get); assert 'requests' in sys.modules; print('ok')"
+        "assert 'requests' not in sys.modules and 'nltk' not in sys.modules and 'pycountry' not in sys.modules; "
+        "assert sumy.utils.normalize_language('de') == 'german'; "
+        "assert sumy.utils.requests.codes.ok == 200; assert 'requests' in sys.modules; print('ok')"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=60)

@@ -67,6 +67,13 @@ LONG_SENTENCE_WORDS = 60
 # "word. Next": a period after a 4+ letter word, then space and a word or quote. Words in
 # pysbd's abbreviation list for the language ("Corp.", "Calif.", "Sept.") never qualify.
 _SAFE_END = re.compile(r"(?<![.\w])([^\W\d_]{4,})[.!?](?=\s+[\"'‘“(]?\w)")
+# Abbreviations that never end a sentence before a lower-case word (unlike "me." or "in.",
+# which are also words): titles, and dotted forms such as "U.S." or "e.g.".
+_TITLES = frozenset("mr mrs ms dr prof rev gen gov sen rep lt col capt sgt st jr sr inc corp ltd vs".split())  # noqa: SIM905
+# The same for the cheap pre-split of long paragraphs: closing quotes may follow the mark
+# ('next." Another'), and a word of two or three letters ends a sentence too unless it is
+# in the language's abbreviation list ("us." ends one; "me." may be Maine).
+_SAFE_END_QUOTED = re.compile(r"(?<![.\w])([^\W\d_]{2,})[.!?][\"'’”)\]]*(?=\s+[\"'‘“(]?\w)")
 
 
 @functools.lru_cache(maxsize=16)
@@ -77,12 +84,12 @@ def _abbreviations(language: str) -> frozenset[str]:
     return frozenset(a.lower() for a in module.Abbreviation.ABBREVIATIONS)
 
 
-def _cut_at_safe_ends(text: str, language: str, min_chars: int) -> list[str]:
+def _cut_at_safe_ends(text: str, language: str, min_chars: int, pattern: re.Pattern[str] = _SAFE_END) -> list[str]:
     """``text`` cut after unambiguous sentence ends, each piece at least ``min_chars`` long."""
-    abbreviations = _abbreviations(language)
+    abbreviations = _abbreviations(language) | _TITLES
     pieces: list[str] = []
     start = 0
-    for match in _SAFE_END.finditer(text):
+    for match in pattern.finditer(text):
         end = match.end()
         if end - start >= min_chars and match.group(1).lower() not in abbreviations:
             pieces.append(text[start:end].strip())
@@ -143,21 +150,25 @@ def _pysbd(paragraph: str, language: str) -> list[str]:
     except Exception:  # noqa: BLE001 - pysbd has crashed on odd input before; a paragraph is still a sentence
         return [paragraph.strip()] if paragraph.strip() else []
     sentences = [t for t in (str(raw).strip() for raw in processed) if t]
-    out: list[str] = []
+    spans: list[list[int]] = []  # [start, end] of each sentence in the paragraph
     pos = 0
     for sentence in sentences:
         found = paragraph.find(sentence, pos)
         if found < 0:  # pysbd changed the text: keep the words as written, cut at safe ends
             return _cut_at_safe_ends(paragraph, language, 1)
-        gap = paragraph[pos:found].strip()
-        if gap:  # text pysbd skipped; keep it rather than lose words
-            out.append(gap)
-        out.append(sentence)
+        if paragraph[pos:found].strip():  # text pysbd skipped; keep it rather than lose words
+            spans.append([pos, found])
+        spans.append([found, found + len(sentence)])
         pos = found + len(sentence)
-    tail = paragraph[pos:].strip()
-    if tail:
-        out.append(tail)
-    return out
+    if paragraph[pos:].strip():
+        spans.append([pos, len(paragraph)])
+    merged: list[list[int]] = []
+    for span in spans:
+        if merged and not _WORD.search(paragraph[span[0] : span[1]]):
+            merged[-1][1] = span[1]  # a closing quote or bracket pysbd split off belongs before it
+        else:
+            merged.append(span)
+    return [paragraph[a:b].strip() for a, b in merged]
 
 
 def words(sentence: str) -> tuple[str, ...]:
@@ -175,7 +186,19 @@ class Sentence:
 
 
 # A sentence end pysbd has to judge: a mark followed by a space and more text.
-_INNER_END = re.compile(r"[.!?][\"'’”)\]]*\s+\S")
+_INNER_END = re.compile(r"(\S*?)([.!?])[\"'’”)\]]*\s+(\S)")
+
+
+def _needs_pysbd(piece: str) -> bool:
+    """Has a mark inside that may end a sentence. A title, a dotted abbreviation or an initial
+    followed by a lower-case word never does, so the piece needs no judge."""
+    for match in _INNER_END.finditer(piece):
+        before = match.group(1).lstrip("\"'‘“(").lower()
+        if match.group(2) != "." or not match.group(3).islower():
+            return True
+        if not (before in _TITLES or (len(before) == 1 and before.isalpha()) or "." in before):
+            return True
+    return False
 
 
 def _sentences_of(paragraph: str, language: str) -> list[str]:
@@ -189,8 +212,8 @@ def _sentences_of(paragraph: str, language: str) -> list[str]:
         return [s for glued in _pysbd(paragraph, language) for s in _unglue(glued, language)]
     out: list[str] = []
     for chunk in _chunks(paragraph, language):
-        for piece in _cut_at_safe_ends(chunk, language, 1):
-            if _INNER_END.search(piece):
+        for piece in _cut_at_safe_ends(chunk, language, 1, _SAFE_END_QUOTED):
+            if _needs_pysbd(piece):
                 out.extend(s for glued in _pysbd(piece, language) for s in _unglue(glued, language))
             else:
                 out.append(piece)

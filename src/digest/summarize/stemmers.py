@@ -62,26 +62,51 @@ class Stemmer:
         return self._stem(word)
 
 
-class _Deferred(types.ModuleType):
-    """Stands in for a module while another one imports it; the real module is imported on
-    first attribute use (the stand-in is out of ``sys.modules`` by then)."""
+class _DeferredAttribute:
+    """``module.name``, looked up in the real module on first use."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._where = (module, name)
+
+    def _resolve(self) -> Any:
+        module, name = self._where
+        return getattr(importlib.import_module(module), name)
 
     def __getattr__(self, attr: str) -> Any:
-        return getattr(importlib.import_module(self.__name__), attr)
+        return getattr(self._resolve(), attr)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._resolve()(*args, **kwargs)
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module while another one imports it. ``import x`` binds the stand-in,
+    whose attributes come from the real module when used; ``from x import y`` binds a
+    deferred ``y``. By then the stand-in is out of ``sys.modules``, so the real one loads."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _DeferredAttribute(self.__name__, attr)
+
+
+# Imported by sumy.utils but used only for what digest never asks of sumy: requests to fetch
+# URLs (0.1-0.2 s to import), pycountry to map language codes (0.02 s, its metadata lookup).
+_DEFERRED = ("requests", "pycountry")
 
 
 def _import_sumy_utils() -> None:
-    """Import ``sumy.utils`` with ``requests`` deferred: sumy imports it only to fetch URLs,
-    which digest never asks of sumy, and it costs 0.1-0.2 s of start-up."""
-    if "sumy.utils" in sys.modules or "requests" in sys.modules:
+    """Import ``sumy.utils`` with its unneeded imports deferred."""
+    if "sumy.utils" in sys.modules:
         return
-    stand_in = _Deferred("requests")
-    sys.modules["requests"] = stand_in
+    stand_ins = {name: _Deferred(name) for name in _DEFERRED if name not in sys.modules}
+    sys.modules.update(stand_ins)
     try:
         importlib.import_module("sumy.utils")
     finally:
-        if sys.modules.get("requests") is stand_in:
-            del sys.modules["requests"]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
 
 
 def install_sumy_stand_in() -> None:
