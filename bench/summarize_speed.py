@@ -6,7 +6,8 @@ Usage: python bench/summarize_speed.py [--runs N] [--cnndm PATH] [--bbc DIR]
 Every figure times a whole process from start to exit (start-up included), as a user sees
 it. Each pair of commands runs alternately ``--runs`` times after one warm-up; the median is
 quoted, and ratios are medians of the pair-by-pair ratios, so a machine that speeds up or
-slows down during the run moves both sides alike.
+slows down during the run moves both sides alike. CPU time (user + system of the process) is
+printed beside wall time: on a shared machine it moves far less with other work.
 
 1. start-up: `digest summarize --jsonl </dev/null` vs `python -c "import click"`
    (target: at most 0.25 s more), and which heavy modules the empty run imported
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -78,31 +80,54 @@ def env() -> dict[str, str]:
     return out
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: list[float] = []  # CPU seconds (user + system) of each run, in the order run
+
+
 def run_once(
     cmd: Sequence[str], stdin: bytes, extra_env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> float:
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(
         cmd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**env(), **(extra_env or {})}, cwd=cwd
     )
     elapsed = time.perf_counter() - start
+    CPU.append(_children_cpu() - cpu)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
     return elapsed
 
 
+LAST_CPU: list[float] = [0.0, 0.0, 0.0]  # the last paired() call's CPU medians: A, B, A/B
+
+
 def paired(
     a: tuple[Sequence[str], bytes], b: tuple[Sequence[str], bytes], runs: int, **kw: object
 ) -> tuple[float, float, float]:
-    """(median A, median B, median of A/B pair by pair) after one warm-up of each."""
+    """(median A, median B, median of A/B pair by pair) of wall time after one warm-up of each;
+    the same for CPU time (less moved by other work on a shared machine) in LAST_CPU."""
     run_once(*a, **kw)  # type: ignore[arg-type]
     run_once(*b, **kw)  # type: ignore[arg-type]
-    times_a, times_b = [], []
+    times_a, times_b, cpu_a, cpu_b = [], [], [], []
     for _ in range(runs):
         times_a.append(run_once(*a, **kw))  # type: ignore[arg-type]
+        cpu_a.append(CPU[-1])
         times_b.append(run_once(*b, **kw))  # type: ignore[arg-type]
+        cpu_b.append(CPU[-1])
     ratios = [x / y for x, y in zip(times_a, times_b, strict=True)]
+    cpu_ratios = [x / y for x, y in zip(cpu_a, cpu_b, strict=True)]
+    LAST_CPU[:] = [statistics.median(cpu_a), statistics.median(cpu_b), statistics.median(cpu_ratios)]
     return statistics.median(times_a), statistics.median(times_b), statistics.median(ratios)
+
+
+def cpu_line(label: str, a: str, b: str) -> str:
+    ca, cb, ratio = LAST_CPU
+    return f"{label} cpu: {a} {ca:.3f} s, {b} {cb:.3f} s, difference {ca - cb:+.3f} s, ratio {ratio:.2f}x"
 
 
 def imported_modules(cmd: Sequence[str], stdin: bytes) -> set[str]:
@@ -153,6 +178,7 @@ def main() -> None:
     ours, base, _ = paired(empty, click, runs)
     print(f"\n[start-up] digest summarize --jsonl </dev/null: {ours:.3f} s; python -c 'import click': {base:.3f} s")
     print(f"[start-up] difference {ours - base:+.3f} s (target <= +0.250 s)")
+    print(cpu_line("[start-up]", "digest", "click"))
     loaded = imported_modules(*empty)
     heavy = [m for m in HEAVY if m in loaded]
     print(f"[start-up] heavy modules imported by the empty run: {', '.join(heavy) or 'none'}")
@@ -166,6 +192,7 @@ def main() -> None:
         f"\n[long paragraph] 300 sentences, {len(paragraph)} chars, one line: {long_t:.3f} s; "
         f"beyond start-up {long_t - empty_t:+.3f} s (target <= +0.300 s)"
     )
+    print(cpu_line("[long paragraph]", "300 sentences", "empty"))
     loaded = imported_modules([*digest, "summarize", "--jsonl"], long_in)
     print(f"[long paragraph] nltk imported: {'nltk' in loaded}; sklearn imported: {'sklearn' in loaded}")
 
@@ -176,6 +203,7 @@ def main() -> None:
         f"\n[throughput] {len(rows)} dev articles: digest summarize --jsonl {ours:.3f} s; "
         f"bare sumy LexRank + pysbd {base:.3f} s; ratio {ratio:.2f}x (target <= 1.00x)"
     )
+    print(cpu_line("[throughput]", "digest", "sumy"))
 
     # 4. dry run against summarize of the same files
     articles = sorted(str(p) for p in (ROOT / "examples" / "articles").iterdir() if p.is_file())
@@ -192,6 +220,7 @@ def main() -> None:
         f"\n[dry run] digest send --dry-run (bundled example): {send:.3f} s; digest summarize of its "
         f"{len(articles)} files: {summ:.3f} s; ratio {ratio:.2f}x (target <= 2.00x)"
     )
+    print(cpu_line("[dry run]", "send", "summarize"))
 
     # 5. a 10 MB single-line article
     rng = random.Random(7)

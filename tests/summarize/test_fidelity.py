@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from digest.config import Settings
 from digest.ingest.files import articles_from_text
 from digest.summarize import summarize
-from digest.summarize.sentences import clean_text
+from digest.summarize.sentences import clean_text, split_sentences
 
 TRICKY = [
     "'n*****",
@@ -120,3 +120,21 @@ def test_markdown_loses_only_well_formed_emphasis() -> None:
     assert "'n***** as @big_data_fan posted #my_tag_here; prices rose 2*3*4 percent in snake_case_name." in (
         re.sub(r"\s+", " ", article.text)
     )
+
+
+LONG_SENTENCES = [
+    "Mr. Smith said the U.S. team had trained in Calif. for a month before the final.",
+    "The club last won the league in 2012.",
+    '"We are really scared," she said.',
+    '"(My kids) all are safe."',
+    "The bacteria were found on every note (shown above).",
+    "It's common in soil and on skin, the scientists said.",
+    "Prices rose 2.5 per cent in the year to May, the office said.",
+    "Everything changed after that night... or so it seemed to the neighbours.",
+]
+
+
+def test_a_long_one_line_paragraph_splits_into_its_sentences() -> None:
+    sentences = LONG_SENTENCES * 12  # about 4,600 characters on one line
+    paragraph = " ".join(sentences)
+    assert [s.text for s in split_sentences(paragraph)] == sentences

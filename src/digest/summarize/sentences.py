@@ -71,9 +71,10 @@ _SAFE_END = re.compile(r"(?<![.\w])([^\W\d_]{4,})[.!?](?=\s+[\"'‘“(]?\w)")
 # which are also words): titles, and dotted forms such as "U.S." or "e.g.".
 _TITLES = frozenset("mr mrs ms dr prof rev gen gov sen rep lt col capt sgt st jr sr inc corp ltd vs".split())  # noqa: SIM905
 # The same for the cheap pre-split of long paragraphs: closing quotes may follow the mark
-# ('next." Another'), and a word of two or three letters ends a sentence too unless it is
-# in the language's abbreviation list ("us." ends one; "me." may be Maine).
-_SAFE_END_QUOTED = re.compile(r"(?<![.\w])([^\W\d_]{2,})[.!?][\"'’”)\]]*(?=\s+[\"'‘“(]?\w)")
+# ('next." Another'), and a word of two or three letters or a number ends a sentence too
+# unless it is in the language's abbreviation list ("us." and "2012." end one; "me." may be
+# Maine), as does a closing bracket ("(shown above). It").
+_SAFE_END_QUOTED = re.compile(r"(?<![.\w])([^\W_]{2,})[)\]]?[.!?][\"'’”)\]]*(?=\s+[\"'‘“(\[]{0,2}\w)")
 
 
 @functools.lru_cache(maxsize=16)
