@@ -138,3 +138,13 @@ def test_a_long_one_line_paragraph_splits_into_its_sentences() -> None:
     sentences = LONG_SENTENCES * 12  # about 4,600 characters on one line
     paragraph = " ".join(sentences)
     assert [s.text for s in split_sentences(paragraph)] == sentences
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ARTICLE, st.sampled_from(["txt", "json", "html", "plain"]))
+def test_formats_other_than_markdown_keep_every_character(paragraphs: list[str], fmt: str) -> None:
+    (article,) = articles_from_text(_render(paragraphs, fmt), f"a.{fmt}", Settings(), fmt=fmt)
+    # Whole paragraphs may go as page chrome (repeated lines, say); no word is ever altered.
+    given_words = set(" ".join([TITLE, *paragraphs]).split())
+    assert set(article.text.split()) <= given_words
+    assert any(_flat(p) in _flat(article.text) for p in paragraphs)
