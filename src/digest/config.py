@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import limits
 from dotenv import dotenv_values
 
 from digest.errors import ConfigError
@@ -247,9 +246,17 @@ def public_base_url(value: Any) -> str | None:
     return checked.rstrip("/")
 
 
+# "10/hour", "5 per minute", "2/3 days": a single rate in the limits library's notation.
+_SIMPLE_RATE = re.compile(r"[0-9]+\s*(?:/|\s*per\s*)\s*(?:[0-9]+\s*)?(?:second|minute|hour|day|month|year)s?")
+
+
 def rate_limit(value: Any) -> str:
     """A rate like "10/hour" or "5 per minute" (the limits library's notation)."""
     checked = text(value).strip()
+    if _SIMPLE_RATE.fullmatch(checked):
+        return checked  # the common form needs no parser: importing limits costs 0.1 s of start-up
+    import limits
+
     try:
         limits.parse(checked)
     except ValueError:
@@ -376,6 +383,9 @@ class EmailSettings:
     # Story images: "thumbnails" (the first story a full-width hero, the others small beside
     # their text), "hero" (the first story's only) or "none". Referenced by URL, never embedded.
     images: str = setting("thumbnails", choice("thumbnails", "hero", "none"))
+    # Each key point links to its sentence on the source page (a URL text fragment), so a
+    # reader can check it in context.
+    link_key_points: bool = setting(True, boolean)
 
 
 SOCIAL_PLATFORMS = ("x", "bluesky", "mastodon", "linkedin", "threads")

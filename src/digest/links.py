@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that identify a click, not a document: dropped from canonical URLs.
 TRACKING_PARAMS = frozenset(
@@ -140,3 +140,71 @@ def image_url(url: str | None, base: str | None = None) -> str | None:
     if not _HOST.fullmatch(parts.hostname) or len(absolute) > 2048:
         return None
     return absolute
+
+
+def readable_domain(host_or_url: str) -> str | None:
+    """The registered domain a reader knows a site by: "edition.cnn.com" -> "cnn.com",
+    "www.bbc.co.uk" -> "bbc.co.uk"; an IP address or a local name as it is, lower-cased."""
+    text = host_or_url.strip()
+    if not text:
+        return None
+    host = (urlsplit(text).hostname if "//" in text else text.split("/", 1)[0].split(":", 1)[0]) or ""
+    host = host.lower().rstrip(".")
+    if not host:
+        return None
+    from tld import get_fld  # the public suffix list: loaded only when a label is needed
+
+    found = get_fld(host, fix_protocol=True, fail_silently=True)
+    return str(found) if found else host.removeprefix("www.")
+
+
+# A site name that is really a host name: "EDITION.CNN.COM", "www.example.org".
+_HOST_LIKE = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,24}", re.IGNORECASE)
+
+
+def site_label(declared: str | None, url: str | None) -> str | None:
+    """The name to show for a story's site: the page's declared name (og:site_name, JSON-LD
+    publisher), unless it is only a host name; else a readable form of the URL's domain."""
+    name = " ".join((declared or "").split()).lstrip("@")
+    if name and not _HOST_LIKE.fullmatch(name):
+        return name
+    if name:
+        return readable_domain(name)
+    return readable_domain(url) if url else None
+
+
+# Words quoted at each end of a text fragment: enough to find the sentence, short enough that
+# a small difference in the middle (a quote mark the page renders otherwise) still matches.
+FRAGMENT_EDGE_WORDS = 4
+
+
+def _fragment_text(text: str) -> str:
+    """Percent-encoding for a text directive: everything but unreserved characters, and "-"
+    too (it marks a prefix or suffix in the directive's syntax; "," and "&" are encoded)."""
+    return quote(text, safe="").replace("-", "%2D")
+
+
+def text_fragment(sentence: str) -> str | None:
+    """The fragment directive that finds ``sentence`` on its page: ``:~:text=start,end``
+    (the first and last words), or the whole sentence when it is short."""
+    words = sentence.split()
+    if not words:
+        return None
+    if len(words) <= 2 * FRAGMENT_EDGE_WORDS:
+        return ":~:text=" + _fragment_text(" ".join(words))
+    start = " ".join(words[:FRAGMENT_EDGE_WORDS])
+    end = " ".join(words[-FRAGMENT_EDGE_WORDS:])
+    return f":~:text={_fragment_text(start)},{_fragment_text(end)}"
+
+
+def sentence_link(url: str, sentence: str) -> str:
+    """``url`` pointing at ``sentence`` on the page (browsers scroll to it and highlight it).
+    Query parameters (UTM) stay before the fragment; an existing fragment is kept in front of
+    the directive, as the Text Fragments syntax allows."""
+    directive = text_fragment(sentence)
+    if directive is None:
+        return url
+    base, _, fragment = url.partition("#")
+    if ":~:" in fragment:
+        fragment = fragment.split(":~:", 1)[0]
+    return f"{base}#{fragment}{directive}"

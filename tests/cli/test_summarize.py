@@ -158,7 +158,7 @@ def test_jsonl_batch_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
         json.dumps(
             {
                 "id": 1,
-                "text": "The council met on Monday. It voted for the new cycling plan after a debate. "
+                "text": "The council met on Monday. Members voted for the new cycling plan after a debate. "
                 "Work starts soon.",
             }
         ),

@@ -13,6 +13,7 @@ from digest.errors import TemplateError
 from digest.models import Article, Digest, Related, Story, Summary, Teaser
 from digest.render.email import GREETING_MARKER, UNSUBSCRIBE_MARKER, render_email
 from digest.render.plaintext import is_url_line
+from digest.render.size import html_bytes
 from digest.sanitize import plain_text
 
 
@@ -211,9 +212,9 @@ def test_size_guard_steps_stop_as_soon_as_it_fits() -> None:
             Related(f"Follow-up {n}.{i} on this story", f"https://example.com/more/{n}/{i}") for i in (1, 2)
         ]
     d = make_digest(articles, s)
-    full = len(render_email(d, settings(max_html_bytes=1_000_000)).html.encode())
+    full = html_bytes(render_email(d, settings(max_html_bytes=1_000_000)).html)  # as sent, like the guard
     no_teasers = make_digest(articles, s, teasers=False)
-    bare = len(render_email(no_teasers, settings(max_html_bytes=1_000_000)).html.encode())
+    bare = html_bytes(render_email(no_teasers, settings(max_html_bytes=1_000_000)).html)
     limit = (full + bare) // 2 + 1_024  # teasers alone must go, nothing else
     email = render_email(d, settings(max_html_bytes=limit))
     assert "dropped related-story teasers" in email.warnings[0]

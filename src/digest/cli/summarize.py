@@ -20,12 +20,10 @@ from digest.cli.common import AppContext, emit_json, emit_jsonl, one_line, pass_
 from digest.cli.progress import progress_bar
 from digest.config import Settings
 from digest.errors import DigestError, InputError
-from digest.ingest import is_url, read_source
-from digest.ingest.files import articles_from_text, expand, read_articles, size_error
-from digest.ingest.jsonfile import load_json
 from digest.models import Article, Summary
-from digest.summarize import summarize as summarize_article
-from digest.summarize import summarize_text
+
+# The readers and the summarizer are imported where they are first needed: a run that reads
+# nothing (an empty batch, --help) starts without them.
 
 
 def summary_record(article: Article, summary: Summary) -> dict[str, Any]:
@@ -43,6 +41,8 @@ def summary_record(article: Article, summary: Summary) -> dict[str, Any]:
 def read_stdin(settings: Settings, stream: IO[bytes] | None = None) -> bytes:
     """Stdin, read no further than the size limit (a runaway pipe must not fill memory)."""
     stream = stream or sys.stdin.buffer
+    from digest.ingest.files import size_error
+
     limit = settings.ingest.max_file_bytes
     data = stream.read(limit + 1)
     if len(data) > limit:
@@ -52,6 +52,9 @@ def read_stdin(settings: Settings, stream: IO[bytes] | None = None) -> bytes:
 
 def read_sources(sources: tuple[str, ...], settings: Settings) -> tuple[list[Article], list[str], bool]:
     """(articles, error lines, single): ``single`` when exactly one file (or stdin) was named."""
+    from digest.ingest import is_url
+    from digest.ingest.files import articles_from_text, expand, read_articles
+
     articles: list[Article] = []
     errors: list[str] = []
     single = len(sources) == 1
@@ -83,6 +86,8 @@ def read_sources(sources: tuple[str, ...], settings: Settings) -> tuple[list[Art
 
 def read_url(spec: str, settings: Settings) -> list[Article]:
     """A feed or page URL, through the shared dispatcher (feeds and pages are ingest.remote's)."""
+    from digest.ingest import read_source
+
     try:
         return read_source(spec, settings)
     except ImportError as exc:  # ingest.remote is a separate module; tolerate its absence
@@ -95,6 +100,8 @@ def summarize_all(
     articles: list[Article], settings: Settings, points: int | None
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Summaries in input order; one article that fails is reported, the others go on."""
+    from digest.summarize import summarize as summarize_article
+
     records: list[dict[str, Any]] = []
     errors: list[str] = []
     with progress_bar(len(articles) > 3) as bar:
@@ -141,6 +148,11 @@ def run_jsonl(stream: IO[bytes], settings: Settings, points: int | None) -> tupl
             continue
         item_id: Any = None
         try:
+            from digest.ingest.files import articles_from_text
+            from digest.ingest.jsonfile import load_json
+            from digest.summarize import summarize as summarize_article
+            from digest.summarize import summarize_text
+
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:

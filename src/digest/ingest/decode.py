@@ -11,8 +11,6 @@ import codecs
 import re
 import unicodedata
 
-from charset_normalizer import from_bytes
-
 from digest.errors import InputError
 
 # File signatures of formats people drop into an articles folder by mistake.
@@ -90,6 +88,8 @@ def decode_bytes(data: bytes, source: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # only bytes that are not UTF-8 need the detector
+
     best = from_bytes(data[:200_000]).best()
     if best is None:
         raise InputError(f"{source}: not a text file (no text encoding fits its bytes)")

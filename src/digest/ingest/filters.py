@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import regex
+from typing import TYPE_CHECKING
 
 from digest.config import SourceSettings
 from digest.models import Article
+
+if TYPE_CHECKING:
+    import regex
 
 _TIMEOUT = 0.5  # seconds a single pattern may spend on one story
 
@@ -42,6 +44,8 @@ class Matcher:
 
 
 def _compile(pattern: str) -> regex.Pattern[str]:
+    import regex  # only sources with include/exclude rules pay for importing it
+
     if pattern.startswith("re:"):
         return regex.compile(pattern[3:], regex.IGNORECASE | regex.VERSION0)
     words = r"\s+".join(regex.escape(w) for w in pattern.split())

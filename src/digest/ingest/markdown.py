@@ -22,7 +22,13 @@ _LINK = re.compile(r"\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REFLINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _LINKDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$")
 _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
-_EMPH = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+# Well-formed emphasis only: the marks stand at word boundaries ("*word*", "**two words**",
+# "_word_", "~~gone~~"), so "2*3*4", "snake_case_name" and "n*****" are text, not markup.
+_EMPH = re.compile(
+    r"(?<![\w*])(\*\*|\*)(?=[^\s*])(.+?)(?<=[^\s*])\1(?![\w*])"
+    r"|(?<![\w_])(__|_)(?=[^\s_])(.+?)(?<=[^\s_])\3(?![\w_])"
+    r"|(?<![\w~])(~~)(?=[^\s~])(.+?)(?<=[^\s~])\5(?![\w~])"
+)
 _CODE = re.compile(r"`([^`]+)`")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
@@ -48,7 +54,7 @@ def inline_text(line: str) -> str:
     line = _AUTOLINK.sub(r"\1", line)
     line = _CODE.sub(r"\1", line)
     for _ in range(2):
-        line = _EMPH.sub(r"\2", line)
+        line = _EMPH.sub(lambda m: m.group(2) or m.group(4) or m.group(6), line)
     line = _TAG.sub("", line)
     return " ".join(line.split())
 

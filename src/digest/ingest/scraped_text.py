@@ -152,15 +152,15 @@ _ENUMERATOR = re.compile(r"^(?:\d{1,3}|[a-z])[.)]\s+")
 # page a few thousand; this bounds the time a huge or hostile input can take.
 MAX_UNITS = 10_000
 
-_BULLET = re.compile(r"^(?:[*+•·▪►▶›»>|–—-]+\s*)+")
+# A list mark: a bullet glyph, or a dash/star/arrow followed by a space ("-5 degrees" and
+# "»quoted« words" keep their first character).
+_BULLET = re.compile(r"^(?:(?:[•·▪►▶]+|[*+›»>|–—-]+(?=\s))\s*)+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _TERMINAL = re.compile(r"""[.!?…。！？؟][\s"'”’»)\]]*$""")
 _URL = re.compile(r"https?://\S+")
 _MD_LINK = re.compile(r"\[([^\]]{0,300})\]\(([^)\s]*)[^)]*\)")
 _MD_IMAGE = re.compile(r"!\[[^\]]{0,300}\]\([^)]*\)")
-_MD_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
 _MD_HEADING = re.compile(r"^(?:#{1,6}\s+|>\s?)+")
 _NO_WORDS = re.compile(r"^[\W_]*$")
 
@@ -313,20 +313,19 @@ def _continues(prev: str, line: str) -> bool:
 
 
 def _make_unit(text: str) -> _Unit:
-    """A unit from one paragraph; Markdown (as html2text writes it) is reduced to its text."""
+    """A unit from one paragraph; links, images and heading marks (as html2text writes them)
+    are reduced to their text. Emphasis marks are left alone: in text that is not Markdown,
+    asterisks and underscores are words ("n*****", "@big_data_fan", "2*3*4")."""
     url = None
     bullet, heading = bool(_BULLET.match(text)), text.startswith("#")
-    if "[" in text or "*" in text or "_" in text or "\\" in text or text.startswith(("#", ">")):
+    if "[" in text or text.startswith(("#", ">")):
         text = _MD_IMAGE.sub("", text)
         links = list(_MD_LINK.finditer(text))
         text = _MD_LINK.sub(lambda m: m.group(1), text)
-        text = _MD_HEADING.sub("", text)
-        for _ in range(2):
-            text = _MD_EMPH.sub(r"\2", text)
-        text = " ".join(_MD_ESCAPE.sub(r"\1", text).split())
+        text = " ".join(_MD_HEADING.sub("", text).split())
         if links:
             first = links[0]
-            link_text = " ".join(_MD_EMPH.sub(r"\2", first.group(1)).split())
+            link_text = " ".join(first.group(1).split())
             if first.group(2).lower().startswith(("http://", "https://", "/")) and len(link_text) >= len(text) * 0.5:
                 url = first.group(2)
     text = _BULLET.sub("", text).strip()

@@ -20,6 +20,8 @@ import nh3
 from digest.errors import InputError
 from digest.ingest.images import page_categories, page_image
 from digest.ingest.scraped_text import _INLINE_RELATED, _RELATED_HEADER, clean_scraped_text
+from digest.ingest.site_titles import title_without_site
+from digest.links import site_label
 from digest.models import Article, Related
 
 # Below this many characters the first pass probably missed the article body.
@@ -129,7 +131,9 @@ def extract_article(html: str | bytes, source: str, url: str | None = None, titl
             known.add(m.group("title").casefold())
             related.append(Related(title=m.group("title").strip()))
     body = "\n\n".join(kept or paragraphs)
-    site = (meta.get("sitename") or "").strip() or (urlsplit(page_url).hostname if page_url else None)
+    site = site_label(meta.get("sitename"), page_url)
+    if page_title and not title:  # a title the caller gave is used as given
+        page_title = title_without_site(page_title, site, page_url)
     return Article(
         title=" ".join((page_title or _first_line(body)[:120]).split()),
         text=body,

@@ -20,8 +20,9 @@ from digest.compose.build import Progress, build_digest, failure_text
 from digest.config import Settings
 from digest.errors import InputError
 from digest.ingest import SourceFailure, Spec
+from digest.links import sentence_link
 from digest.mailing.tokens import unsubscribe_template
-from digest.models import Digest
+from digest.models import Digest, Story
 from digest.render.email import RenderedEmail, render_email
 from digest.render.size import html_bytes
 
@@ -60,7 +61,16 @@ def placeholder_unsubscribe_url(settings: Settings) -> str:
     return unsubscribe_template(settings).replace("{token}", PREVIEW_TOKEN)
 
 
-def digest_data(digest: Digest, email: RenderedEmail, warnings: list[str]) -> dict[str, Any]:
+def key_point_links(story: Story, enabled: bool = True) -> list[str]:
+    """Per key point, its article's URL pointing at the sentence (a text fragment), without
+    UTM; empty when the story has no http(s) URL or the links are switched off."""
+    url = story.article.url
+    if not enabled or not url or not url.lower().startswith(("http://", "https://")):
+        return []
+    return [sentence_link(url, point) for point in story.summary.key_points]
+
+
+def digest_data(digest: Digest, email: RenderedEmail, warnings: list[str], link_points: bool = True) -> dict[str, Any]:
     """The digest as plain JSON-able data (article URLs as the source gave them, without UTM)."""
     return {
         "title": digest.title,
@@ -77,6 +87,7 @@ def digest_data(digest: Digest, email: RenderedEmail, warnings: list[str]) -> di
                 "source": s.article.source,
                 "lede": s.summary.lede,
                 "key_points": list(s.summary.key_points),
+                "key_point_links": key_point_links(s, link_points),
                 "teasers": [{"title": t.title, "url": t.url, "origin": t.origin, "score": t.score} for t in s.teasers],
                 "section": s.section,
                 "image": asdict(s.article.image) if s.article.image else None,
@@ -139,7 +150,13 @@ def preview_digest(
         paths = (out / "digest.html", out / "digest.txt", out / "digest.json")
         _write(paths[0], html)
         _write(paths[1], text)
-        _write(paths[2], json.dumps(digest_data(digest, email, warnings), ensure_ascii=False, indent=2) + "\n")
+        _write(
+            paths[2],
+            json.dumps(
+                digest_data(digest, email, warnings, settings.email.link_key_points), ensure_ascii=False, indent=2
+            )
+            + "\n",
+        )
     except OSError as exc:
         raise InputError(f"{out}: cannot write the preview: {exc.strerror or exc}") from None
     return PreviewResult(

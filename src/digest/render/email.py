@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import jinja2
 from mjml import mjml2html
 
 from digest.config import Settings
 from digest.errors import ConfigError, TemplateError
-from digest.links import image_url, utm_adder
+from digest.links import image_url, sentence_link, site_label, utm_adder
 from digest.models import Digest, Story
 from digest.render import plaintext, text_layout
 from digest.render.size import fit_html, html_bytes
@@ -86,12 +86,9 @@ def _fill(template: str, key: str, values: dict[str, Any]) -> str:
 
 
 def site_name(story: Story) -> str | None:
-    if story.article.site:
-        return plain_text(story.article.site) or None
-    url = safe_url(story.article.url)
-    if url and (host := urlsplit(url).hostname):
-        return host.removeprefix("www.")
-    return None
+    """The story's site as readers know it: its declared name, else its readable domain."""
+    label = site_label(plain_text(story.article.site or "") or None, safe_url(story.article.url))
+    return label or None
 
 
 def trim(text: str, limit: int) -> str:
@@ -177,15 +174,22 @@ def build_view(digest: Digest, settings: Settings) -> DigestView:
         groups = _teaser_groups(story, story_link)
         section = plain_text(story.section) or None
         style = _image_style(es.images, number)
+        url = story_link(article.url)
+        points = [
+            (text, sentence_link(url, k) if url and es.link_key_points else None)
+            for k, text in ((k, plain_text(k)) for k in story.summary.key_points)
+            if text
+        ]
         stories.append(
             StoryView(
                 number=number,
                 title=plain_text(article.title) or "(untitled)",
-                url=story_link(article.url),
+                url=url,
                 site=site_name(story),
                 author=plain_text(article.author) or None,
                 lede=plain_text(story.summary.lede),
-                key_points=[p for p in (plain_text(k) for k in story.summary.key_points) if p],
+                key_points=[text for text, _ in points],
+                key_point_links=[link for _, link in points],
                 teasers=[link for group in groups for link in group.links],
                 teaser_groups=groups,
                 section=section,

@@ -47,7 +47,13 @@ def _without_teasers(view: DigestView) -> DigestView:
 
 
 def _fewer_points(view: DigestView) -> DigestView:
-    return replace(view, stories=[replace(s, key_points=s.key_points[:KEPT_POINTS]) for s in view.stories])
+    return replace(
+        view,
+        stories=[
+            replace(s, key_points=s.key_points[:KEPT_POINTS], key_point_links=s.key_point_links[:KEPT_POINTS])
+            for s in view.stories
+        ],
+    )
 
 
 def _split(view: DigestView, full: int, listed: int | None = None) -> DigestView:

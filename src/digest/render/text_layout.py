@@ -56,9 +56,11 @@ def _stories(digest: DigestView, add: Callable[[str], None]) -> None:
         if story.lede:
             add(wrap(story.lede, indent="    "))
             add("\n\n")
-        for point in story.key_points:
+        for point, link in story.points():
             add(wrap(point, indent="      ", first="    * "))
             add("\n")
+            if link:
+                add(f"      {link}\n")
         if story.key_points:
             add("\n")
         if story.url:

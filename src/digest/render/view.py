@@ -45,6 +45,13 @@ class StoryView:
     section_start: bool = False  # the first story of its section: show the heading before it
     image: ImageView | None = None
     image_style: str = "none"  # hero | thumbnail | none
+    # Per key point, a link to its sentence on the source page (None: no link); same length.
+    key_point_links: list[str | None] = field(default_factory=list)
+
+    def points(self) -> list[tuple[str, str | None]]:
+        """(key point, link or None) pairs, for templates."""
+        links = self.key_point_links + [None] * (len(self.key_points) - len(self.key_point_links))
+        return list(zip(self.key_points, links, strict=False))
 
     def as_link(self) -> LinkView:
         return LinkView(title=self.title, url=self.url, site=self.site)

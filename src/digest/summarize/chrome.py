@@ -71,10 +71,7 @@ def strip_source_tag(sentence: str) -> str:
     # Only keep the stripped form when a sentence is left; "(AP)" alone is not one.
     if len(words(stripped)) < 3:
         return _LEADING_JUNK.sub("", sentence).strip()
-    removed = sentence[: max(len(sentence) - len(stripped), 0)]
-    if stripped != sentence.strip() and any(ch.isupper() for ch in removed):
-        stripped = stripped[:1].upper() + stripped[1:]  # "(CNN) -- the ..." in mixed-case text
-    return stripped
+    return stripped  # as written, never re-cased: a lede quotes the article
 
 
 def ends_like_sentence(sentence: str) -> bool:

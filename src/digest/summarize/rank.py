@@ -9,6 +9,8 @@ BLAS threads are limited to one around the numpy work: on small machines extra t
 oversubscribe the cores and made LSA ~20x slower.
 """
 
+# ruff: noqa: E402 - sumy's stemmer module must be replaced before its summarizers are imported
+
 from __future__ import annotations
 
 import functools
@@ -19,6 +21,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from digest.summarize.stemmers import install_sumy_stand_in
+
+install_sumy_stand_in()  # before any sumy summarizer: they import sumy.nlp.stemmers (and NLTK)
+
 from sumy.models.dom import ObjectDocumentModel, Paragraph
 from sumy.models.dom import Sentence as SumySentence
 from sumy.summarizers.kl import KLSummarizer

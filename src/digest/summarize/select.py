@@ -24,6 +24,7 @@ from digest.summarize.chrome import ends_like_sentence, is_chrome, is_real_sente
 from digest.summarize.language import Language
 from digest.summarize.rank import cached_stemmer, rate_sentences
 from digest.summarize.sentences import Sentence, words
+from digest.summarize.standalone import is_caption, stands_alone
 
 # A lede of last resort (no real sentence anywhere) must still read as one line.
 MAX_FALLBACK_WORDS = 60
@@ -63,6 +64,13 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+def containment(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the smaller set found in the other: a short point inside a long one repeats it."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
 def length_factor(n_words: int, w: Weights) -> float:
     """1 for a concise sentence; fragments and run-ons lose weight smoothly."""
     if n_words < w.min_words:
@@ -94,7 +102,7 @@ def choose_lede(sentences: Sequence[Sentence], title: str | None = None) -> int 
     for s in sentences:
         if norm_title and _normalize(s.text) == norm_title:
             continue  # the headline repeated at the top of the body
-        if is_real_sentence(s.text, all_caps_text=all_caps):
+        if is_real_sentence(s.text, all_caps_text=all_caps) and not is_caption(s.text):
             return s.index
     # No sentence passes: fall back to the first complete one, then to the first at all.
     for s in sentences:
@@ -117,7 +125,9 @@ def choose_points(
     """Up to ``points`` key sentences other than the lede, in document order."""
     if points <= 0:
         return Selection([], 0)
-    all_caps = _mostly_upper(" ".join(s.text for s in sentences[:20]))
+    opening = " ".join(s.text for s in sentences[:20])
+    all_caps = _mostly_upper(opening)
+    mixed_case = _has_capitals(opening)
     lede_text = sentences[lede].text
     seen = {_normalize(lede_text)}
     # Candidates: complete, non-chrome sentences after the lede, each text once, capped.
@@ -128,6 +138,8 @@ def choose_points(
         key = _normalize(s.text)
         if key in seen or not is_real_sentence(s.text, min_words=weights.min_words, all_caps_text=all_caps):
             continue
+        if not stands_alone(s.text, mixed_case=mixed_case):
+            continue  # a caption, a fragment, or a point that needs the sentence before it
         seen.add(key)
         candidates.append(s)
         if len(candidates) >= weights.max_sentences - 1:
@@ -151,7 +163,7 @@ def choose_points(
         if score <= 0 or len(chosen) >= points:
             break
         cw = content_words(candidates[k].text, language)
-        if any(jaccard(cw, other) > weights.redundancy for other in taken):
+        if any(jaccard(cw, other) > weights.redundancy or containment(cw, other) >= 0.6 for other in taken):
             continue
         chosen.append(candidates[k])
         taken.append(cw)
@@ -183,6 +195,12 @@ def _ranks(scores: Sequence[float]) -> list[float]:
 
 def _normalize(text: str) -> str:
     return " ".join(t.lower() for t in words(text))
+
+
+def _has_capitals(text: str) -> bool:
+    """Text that uses capitals (lower-cased corpora do not): a lower-case opening is then a fragment."""
+    letters = sum(map(str.isalpha, text))
+    return letters > 0 and sum(map(str.isupper, text)) / letters > 0.01
 
 
 def _mostly_upper(text: str) -> bool:

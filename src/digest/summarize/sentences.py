@@ -67,6 +67,14 @@ LONG_SENTENCE_WORDS = 60
 # "word. Next": a period after a 4+ letter word, then space and a word or quote. Words in
 # pysbd's abbreviation list for the language ("Corp.", "Calif.", "Sept.") never qualify.
 _SAFE_END = re.compile(r"(?<![.\w])([^\W\d_]{4,})[.!?](?=\s+[\"'‘“(]?\w)")
+# Abbreviations that never end a sentence before a lower-case word (unlike "me." or "in.",
+# which are also words): titles, and dotted forms such as "U.S." or "e.g.".
+_TITLES = frozenset("mr mrs ms dr prof rev gen gov sen rep lt col capt sgt st jr sr inc corp ltd vs".split())  # noqa: SIM905
+# The same for the cheap pre-split of long paragraphs: closing quotes may follow the mark
+# ('next." Another'), and a word of two or three letters or a number ends a sentence too
+# unless it is in the language's abbreviation list ("us." and "2012." end one; "me." may be
+# Maine), as does a closing bracket ("(shown above). It").
+_SAFE_END_QUOTED = re.compile(r"(?<![.\w])([^\W_]{2,})[)\]]?[.!?][\"'’”)\]]*(?=\s+[\"'‘“(\[]{0,2}\w)")
 
 
 @functools.lru_cache(maxsize=16)
@@ -77,12 +85,12 @@ def _abbreviations(language: str) -> frozenset[str]:
     return frozenset(a.lower() for a in module.Abbreviation.ABBREVIATIONS)
 
 
-def _cut_at_safe_ends(text: str, language: str, min_chars: int) -> list[str]:
+def _cut_at_safe_ends(text: str, language: str, min_chars: int, pattern: re.Pattern[str] = _SAFE_END) -> list[str]:
     """``text`` cut after unambiguous sentence ends, each piece at least ``min_chars`` long."""
-    abbreviations = _abbreviations(language)
+    abbreviations = _abbreviations(language) | _TITLES
     pieces: list[str] = []
     start = 0
-    for match in _SAFE_END.finditer(text):
+    for match in pattern.finditer(text):
         end = match.end()
         if end - start >= min_chars and match.group(1).lower() not in abbreviations:
             pieces.append(text[start:end].strip())
@@ -127,12 +135,7 @@ def _segmenter(language: str) -> pysbd.Segmenter:
 
 def segment(paragraph: str, language: str = "en") -> list[str]:
     """Sentences of one paragraph; long paragraphs go to pysbd in safe chunks."""
-    return [
-        s
-        for chunk in _chunks(paragraph, language)
-        for glued in _pysbd(chunk, language)
-        for s in _unglue(glued, language)
-    ]
+    return [s for chunk in _chunks(paragraph, language) for s in _sentences_of(chunk, language)]
 
 
 def _pysbd(paragraph: str, language: str) -> list[str]:
@@ -148,21 +151,25 @@ def _pysbd(paragraph: str, language: str) -> list[str]:
     except Exception:  # noqa: BLE001 - pysbd has crashed on odd input before; a paragraph is still a sentence
         return [paragraph.strip()] if paragraph.strip() else []
     sentences = [t for t in (str(raw).strip() for raw in processed) if t]
-    out: list[str] = []
+    spans: list[list[int]] = []  # [start, end] of each sentence in the paragraph
     pos = 0
     for sentence in sentences:
         found = paragraph.find(sentence, pos)
-        if found < 0:  # pysbd changed the text: trust its sentences as they are
-            return sentences
-        gap = paragraph[pos:found].strip()
-        if gap:  # text pysbd skipped; keep it rather than lose words
-            out.append(gap)
-        out.append(sentence)
+        if found < 0:  # pysbd changed the text: keep the words as written, cut at safe ends
+            return _cut_at_safe_ends(paragraph, language, 1)
+        if paragraph[pos:found].strip():  # text pysbd skipped; keep it rather than lose words
+            spans.append([pos, found])
+        spans.append([found, found + len(sentence)])
         pos = found + len(sentence)
-    tail = paragraph[pos:].strip()
-    if tail:
-        out.append(tail)
-    return out
+    if paragraph[pos:].strip():
+        spans.append([pos, len(paragraph)])
+    merged: list[list[int]] = []
+    for span in spans:
+        if merged and not _WORD.search(paragraph[span[0] : span[1]]):
+            merged[-1][1] = span[1]  # a closing quote or bracket pysbd split off belongs before it
+        else:
+            merged.append(span)
+    return [paragraph[a:b].strip() for a, b in merged]
 
 
 def words(sentence: str) -> tuple[str, ...]:
@@ -179,6 +186,41 @@ class Sentence:
     paragraph: int  # index of its paragraph
 
 
+# A sentence end pysbd has to judge: a mark followed by a space and more text.
+_INNER_END = re.compile(r"(\S*?)([.!?])[\"'’”)\]]*\s+(\S)")
+
+
+def _needs_pysbd(piece: str) -> bool:
+    """Has a mark inside that may end a sentence. A title, a dotted abbreviation or an initial
+    followed by a lower-case word never does, so the piece needs no judge."""
+    for match in _INNER_END.finditer(piece):
+        before = match.group(1).lstrip("\"'‘“(").lower()
+        if match.group(2) != "." or not match.group(3).islower():
+            return True
+        if not (before in _TITLES or (len(before) == 1 and before.isalpha()) or "." in before):
+            return True
+    return False
+
+
+def _sentences_of(paragraph: str, language: str) -> list[str]:
+    """Sentences of one paragraph, pysbd only where a sentence end is ambiguous.
+
+    A long paragraph is first cut after every unambiguous sentence end ("word. Next");
+    a piece with no other sentence mark in it is one sentence and never reaches pysbd,
+    whose cost grows faster than the text (it rescans a chunk once per abbreviation).
+    """
+    if len(paragraph) <= CHUNK_CHARS:
+        return [s for glued in _pysbd(paragraph, language) for s in _unglue(glued, language)]
+    out: list[str] = []
+    for chunk in _chunks(paragraph, language):
+        for piece in _cut_at_safe_ends(chunk, language, 1, _SAFE_END_QUOTED):
+            if _needs_pysbd(piece):
+                out.extend(s for glued in _pysbd(piece, language) for s in _unglue(glued, language))
+            else:
+                out.append(piece)
+    return out
+
+
 def split_sentences(text: str, language: str = "en", limit: int | None = None) -> list[Sentence]:
     """Every sentence of ``text`` in order; ``language`` is a pysbd code.
 
@@ -189,9 +231,8 @@ def split_sentences(text: str, language: str = "en", limit: int | None = None) -
     out: list[Sentence] = []
     for p_index, paragraph in enumerate(split_paragraphs(clean_text(text))):
         for chunk in _chunks(paragraph, language):
-            for glued in _pysbd(chunk, language):
-                for sentence in _unglue(glued, language):
-                    out.append(Sentence(sentence, len(out), p_index))
+            for sentence in _sentences_of(chunk, language):
+                out.append(Sentence(sentence, len(out), p_index))
             if limit is not None and len(out) >= limit:
                 return out
     return out

@@ -1,0 +1,126 @@
+"""Key points stand alone: no captions, no dangling openers, no fragments, no near-repeats."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from digest.summarize import summarize_text
+from digest.summarize.standalone import is_caption, is_fragment, leans_on_previous, stands_alone
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "carrie reichert (left), 43, has released a teaser from her upcoming book about the night.",
+        "this the bacteria found on one five pound note.",
+        "Bobby Zamora (pictured right) scored QPR's third goal with an astounding lob.",
+        "The 62-year-old was pictured leaving Mountjoy prison on Monday morning.",
+        "Photo: the flooded high street in Cockermouth on Thursday.",
+        "In this photo released by the ministry, soldiers stand guard at the border.",
+    ],
+)
+def test_captions_are_recognised(sentence: str) -> None:
+    assert is_caption(sentence)
+    assert not stands_alone(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "And Alan Greenspan highlighted the US government's willingness to curb spending.",
+        "But that dance is growing more intimate as hi-tech firms look to the creative industries.",
+        "and they are struggling in the aftermath of the storm.",
+        "However, the council said the bridge would stay shut until the spring.",
+        "He said the child could use the laptop like a text book.",
+        "They affect Windows programs, including Internet Explorer and media player.",
+        "It's a question explored by a documentary about private cosmetic treatments.",
+    ],
+)
+def test_dangling_openers_are_recognised(sentence: str) -> None:
+    assert leans_on_previous(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This year the council will spend £4m on the bridge over the river.",
+        "Andrew Smith, the council leader, said the bridge would reopen in May.",
+        "Thousands of people marched through the city centre on Saturday.",
+    ],
+)
+def test_stand_alone_sentences_pass(sentence: str) -> None:
+    assert stands_alone(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "by Edward Albee, The Pillowman and The History Boys are shortlisted for the prize.",
+        "The council said that the bridge",
+        "Three people were hurt.",
+        'The mayor said "we will rebuild the bridge before winter comes to the town.',
+    ],
+)
+def test_fragments_are_recognised(sentence: str) -> None:
+    assert is_fragment(sentence)
+
+
+def test_lower_case_corpus_is_not_all_fragments() -> None:
+    assert not is_fragment("the council said the bridge would reopen in may.", mixed_case=False)
+
+
+def test_summary_drops_captions_dangling_points_and_repeats() -> None:
+    text = (
+        "The city council approved a £40m plan to rebuild the old river bridge on Tuesday night.\n\n"
+        "Jane Doe (left), 43, has campaigned for the bridge plan for ten years.\n\n"
+        "But the bridge plan still needs approval from the government before building starts.\n\n"
+        "He said the bridge plan was the biggest council project in a generation.\n\n"
+        "Work on the new bridge is due to start in March and should take two years to finish.\n\n"
+        "Work on the new bridge is due to start in March and take two years.\n\n"
+        "Local shops say the closure of the old bridge has cost them thousands of pounds in trade.\n\n"
+        "The government is expected to give its answer on the bridge plan within weeks."
+    )
+    summary = summarize_text(text, "Bridge plan approved", points=3)
+    assert summary.key_points == [
+        "Work on the new bridge is due to start in March and should take two years to finish.",
+        "Local shops say the closure of the old bridge has cost them thousands of pounds in trade.",
+        "The government is expected to give its answer on the bridge plan within weeks.",
+    ]
+
+
+def _bench() -> ModuleType:
+    path = ROOT / "bench" / "summary_checks.py"
+    spec = importlib.util.spec_from_file_location("summary_checks", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_checks_are_independent_of_the_picking_code() -> None:
+    tree = ast.parse((ROOT / "bench" / "summary_checks.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m and m.startswith("digest.summarize.") for m in imported)
+
+
+def test_bench_checks_flag_each_kind() -> None:
+    bench = _bench()
+    lede = "The council approved the new bridge plan on Tuesday night after a long debate."
+    points = [
+        "carrie reichert (left), 43, has released a teaser from her upcoming book about the night.",
+        "And Alan Greenspan highlighted the US government's willingness to curb spending.",
+        "by Edward Albee, The Pillowman and The History Boys are shortlisted.",
+        "The council approved the new bridge plan on Tuesday after a debate.",
+        "Shops near the river say the closure has cost them thousands of pounds.",
+    ]
+    kinds = {kind for kind, point in bench.flags(lede, points, True) if point != points[-1]}
+    assert kinds == {"caption", "dangling", "fragment", "repeat"}
+    assert not [k for k, p in bench.flags(lede, points, True) if p == points[-1]]
