@@ -96,11 +96,9 @@ def test_example_runs(block: Block, sandbox: Path) -> None:
     assert out.getvalue().strip(), f"line {block.line}: an example should show its result"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="digest.summarize is shadowed by the digest.summarize package once it is imported "
-    "(docs/python-api.md says so; drop that note and this mark when it is fixed)",
-)
 def test_digest_summarize_is_the_function_even_after_the_package_loads() -> None:
     importlib.import_module("digest.summarize.sentences")
     assert callable(digest.summarize)
+    text = "The council approved the path on Tuesday. Work starts in April. It will cost two million."
+    article = digest.Article(title="Path approved", text=text, source="test")
+    assert digest.summarize(article).lede == "The council approved the path on Tuesday."

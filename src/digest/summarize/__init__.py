@@ -13,6 +13,8 @@ returned in document order.
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 
 from digest.config import SummarySettings
@@ -110,3 +112,16 @@ def summarize(article: Article, settings: SummarySettings | None = None, points:
     settings = settings or SummarySettings()
     language = settings.language if settings.language != "auto" else article.language
     return summarize_text(article.text, article.title, settings, points, language)
+
+
+class _CallablePackage(types.ModuleType):
+    """``digest.summarize`` names both this package and the public function. Python binds the
+    package to that attribute of ``digest`` once the package is imported, so the package
+    itself answers a call the way the function does: ``digest.summarize(article)`` works
+    whichever of the two the name holds."""
+
+    def __call__(self, article: Article, settings: SummarySettings | None = None, points: int | None = None) -> Summary:
+        return summarize(article, settings, points)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
