@@ -159,13 +159,14 @@ def test_permanent_refusal_fails_one_recipient_and_the_rest_go_on(
     port, handler = faulty
     settings = configure(monkeypatch, f"smtp://127.0.0.1:{port}?tls=none")
     emails = seed(settings, 8)
-    handler.reject[emails[3]] = "550 5.1.1 No such user here"
+    # A refusal that is not "no such user" (those make the address bounced): a policy block.
+    handler.reject[emails[3]] = "550 5.7.1 Rejected by local policy"
     report = send_digest(settings)
-    assert (report.sent, report.failed) == (7, 1)
-    assert report.failures == [{"email": emails[3], "code": 550, "reason": "RCPT TO: 550 5.1.1 No such user here"}]
+    assert (report.sent, report.failed, report.hard_bounced) == (7, 1, 0)
+    assert report.failures == [{"email": emails[3], "code": 550, "reason": "RCPT TO: 550 5.7.1 Rejected by local policy"}]
     check_all(raws(handler), [e for e in emails if e != emails[3]])
     status, attempts, code, reply = _log(settings)[emails[3]]
-    assert (status, attempts, code) == ("failed", 1, 550) and "No such user" in (reply or "")
+    assert (status, attempts, code) == ("failed", 1, 550) and "local policy" in (reply or "")
     # A plain re-run leaves the failed one alone; --retry-failed tries it again.
     assert send_digest(settings).sent == 0 and handler.count() == 7
     del handler.reject[emails[3]]
