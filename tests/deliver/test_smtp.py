@@ -163,7 +163,8 @@ def test_permanent_refusal_fails_one_recipient_and_the_rest_go_on(
     handler.reject[emails[3]] = "550 5.7.1 Rejected by local policy"
     report = send_digest(settings)
     assert (report.sent, report.failed, report.hard_bounced) == (7, 1, 0)
-    assert report.failures == [{"email": emails[3], "code": 550, "reason": "RCPT TO: 550 5.7.1 Rejected by local policy"}]
+    reason = "RCPT TO: 550 5.7.1 Rejected by local policy"
+    assert report.failures == [{"email": emails[3], "code": 550, "reason": reason}]
     check_all(raws(handler), [e for e in emails if e != emails[3]])
     status, attempts, code, reply = _log(settings)[emails[3]]
     assert (status, attempts, code) == ("failed", 1, 550) and "local policy" in (reply or "")

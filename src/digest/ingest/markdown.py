@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from digest.ingest.scraped_text import _RELATED_HEADER
+from digest.ingest.chrome_patterns import RELATED_HEADER
 from digest.models import Article, Related
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -107,7 +107,7 @@ def parse_markdown(text: str, source: str, title: str | None = None) -> Article:
         if heading is not None:
             flush()
             heading = inline_text(heading)
-            if _RELATED_HEADER.match(heading):
+            if RELATED_HEADER.match(heading):
                 # Everything up to the next heading lists related stories.
                 j = i + 1
                 while j < len(lines) and not _ATX.match(lines[j]):

@@ -18,8 +18,9 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from digest.errors import InputError
+from digest.ingest.chrome_patterns import INLINE_RELATED, RELATED_HEADER
 from digest.ingest.images import page_categories, page_image
-from digest.ingest.scraped_text import _INLINE_RELATED, _RELATED_HEADER, clean_scraped_text
+from digest.ingest.scraped_text import clean_scraped_text
 from digest.ingest.site_titles import title_without_site
 from digest.links import site_label
 from digest.models import Article, Related
@@ -124,7 +125,7 @@ def extract_article(html: str | bytes, source: str, url: str | None = None, titl
     known = {r.title.casefold() for r in related}
     kept = []
     for p in paragraphs:
-        m = _INLINE_RELATED.match(p)
+        m = INLINE_RELATED.match(p)
         if m is None:
             kept.append(p)
         elif m.group("title").casefold() not in known:
@@ -226,13 +227,13 @@ _OPENING_WORDS = frozenset(
         *["lees", "meer", "gerelateerde"],
     }
 )
-_WORD = re.compile(r"[^\W\d_][\w']*")
+WORD = re.compile(r"[^\W\d_][\w']*")
 
 
 def _first_word(el: Any) -> str:
     """The first word of an element's text, lower-cased ("" if none)."""
     for piece in el.itertext():
-        m = _WORD.search(piece)
+        m = WORD.search(piece)
         if m:
             return m.group(0).lower()
         if piece.strip():
@@ -263,7 +264,7 @@ def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> li
         text = _short_text(el)
         if text is None:
             continue
-        if _RELATED_HEADER.match(text):
+        if RELATED_HEADER.match(text):
             container = el.getparent()  # the links after the heading, inside its container
             if container is None:
                 continue
@@ -273,7 +274,7 @@ def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> li
                     after = True
                 elif after and node.tag == "a" and el not in node.iterancestors():
                     add(node, text)
-        elif el.tag == "p" and _INLINE_RELATED.match(text):
+        elif el.tag == "p" and INLINE_RELATED.match(text):
             for a in el.iter("a"):
                 add(a)
     return found
