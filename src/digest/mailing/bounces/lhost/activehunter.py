@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from digest.mailing.bounces._text import lines, rx, sweep
 from digest.mailing.bounces.lhost._common import Collector
-from digest.mailing.bounces.lhost.outlook import _BACKBONE  # "Content-Type: message/rfc822"
+from digest.mailing.bounces.lhost.outlook import RFC822_BACKBONE  # "Content-Type: message/rfc822"
 from digest.mailing.bounces.parsed import Head, Parsed
 from digest.mailing.bounces.rfc5322 import fillet
 
@@ -17,7 +17,7 @@ def make(head: Head, body: str) -> Parsed | None:
     if "x-ahmailid" not in head:
         return None
     c = Collector()
-    report, rfc822 = fillet(body, _BACKBONE)
+    report, rfc822 = fillet(body, RFC822_BACKBONE)
     cursor = False
     for e in lines(report):
         if not cursor:

@@ -9,7 +9,7 @@ from digest.mailing.bounces.lhost._common import Collector, first_match
 from digest.mailing.bounces.parsed import Head, Parsed
 from digest.mailing.bounces.rfc5322 import fillet
 
-_BACKBONE = rx(r"^Content-Type:[ ]message/rfc822", re.M)
+RFC822_BACKBONE = rx(r"^Content-Type:[ ]message/rfc822", re.M)
 _START = "This is an automatically generated Delivery Status Notification"
 _MESSAGES = {
     "hostunknown": ("The mail could not be delivered to the recipient because the domain is not reachable",),
@@ -26,7 +26,7 @@ def make(head: Head, body: str) -> Parsed | None:
     if match < 2:
         return None
     c = Collector()
-    report, rfc822 = fillet(body, _BACKBONE)
+    report, rfc822 = fillet(body, RFC822_BACKBONE)
     cursor = False
     p = ""
     for e in lines(report):
