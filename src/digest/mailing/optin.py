@@ -158,6 +158,16 @@ _LEAVE = (
     .where(subscribers.c.id == bindparam("row"), or_(subscribers.c.status == ACTIVE, subscribers.c.status == PENDING))
     .values(status=UNSUBSCRIBED, unsubscribed_at=bindparam("left"))
 )
+# The common case in one statement: the link's subscription, found and left at once.
+_LEAVE_BY_SELECTOR = (
+    update(subscribers)
+    .where(
+        subscribers.c.token == bindparam("selector"),
+        or_(subscribers.c.status == ACTIVE, subscribers.c.status == PENDING),
+    )
+    .values(status=UNSUBSCRIBED, unsubscribed_at=bindparam("left"))
+    .returning(*subscribers.c)
+)
 
 
 def leave(
@@ -173,16 +183,22 @@ def leave(
     only. One short transaction: it is what a mail provider's burst of POSTs costs."""
     target = link_target(settings, token, signer)
     action = consents.ONE_CLICK if one_click else consents.UNSUBSCRIBE
+    left = datetime.now(UTC)
     with engine.begin() as conn:
-        found = find_in(conn, target)
-        if found.status not in (ACTIVE, PENDING):
-            return found, False
-        left = datetime.now(UTC)
-        changed = conn.execute(_LEAVE, {"row": found.id, "left": left}).rowcount
-        if not changed:  # another request got there first
-            return find_in(conn, target), False
+        if target.selector is not None:
+            row = conn.execute(_LEAVE_BY_SELECTOR, {"selector": target.selector, "left": left}).first()
+            if row is None:  # gone, or already left (perhaps by a request a moment ago)
+                return find_in(conn, target), False
+            found = from_row(row)
+        else:
+            found = find_in(conn, target)
+            if found.status not in (ACTIVE, PENDING):
+                return found, False
+            if not conn.execute(_LEAVE, {"row": found.id, "left": left}).rowcount:
+                return find_in(conn, target), False
+            found = replace(found, status=UNSUBSCRIBED, unsubscribed_at=left)
         consents.record(conn, settings, signer, email=found.email, list_name=found.list, action=action, visitor=visitor)
-    return replace(found, status=UNSUBSCRIBED, unsubscribed_at=left), True
+    return found, True
 
 
 def choices(engine: Engine, settings: Settings, address: str) -> list[Choice]:
