@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated data dirs, a real SMTP server, a real headless Chromium."""
+"""Shared fixtures: isolated data dirs, a real SMTP server, a real headless Chromium, and the
+database every storage and send-log test runs on twice: an SQLite file and a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path
+from tests.support.postgres import REQUIRED, Database, PostgresServer, PostgresUnavailable
 from tests.support.smtp import RecordingHandler, start_smtp
 
 
@@ -18,6 +20,43 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("DIGEST_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DIGEST_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One private PostgreSQL server for the whole session, removed at its end."""
+    try:
+        server = PostgresServer()
+    except PostgresUnavailable as exc:
+        if REQUIRED:
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        server.start()
+        server.make_template()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """Run the test on an SQLite file, then on a fresh PostgreSQL database at the schema head.
+
+    For PostgreSQL, ``DIGEST_ARCHIVE__URL`` points there, so settings loaded the usual way
+    (and `digest` subprocesses) use it.
+    """
+    if request.param == "sqlite":
+        yield Database("sqlite", None)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = server.fresh_database()
+    url = server.url(name)
+    monkeypatch.setenv("DIGEST_ARCHIVE__URL", url)
+    try:
+        yield Database("postgresql", url)
+    finally:
+        server.drop_database(name)
 
 
 @pytest.fixture
