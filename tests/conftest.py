@@ -39,6 +39,20 @@ def postgres() -> Iterator[PostgresServer]:
         server.stop()
 
 
+def _on(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, template: str | None) -> Iterator[Database]:
+    if request.param == "sqlite":
+        yield Database("sqlite", None)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = server.fresh_database() if template is None else server.create_database(template=template)
+    url = server.url(name)
+    monkeypatch.setenv("DIGEST_ARCHIVE__URL", url)
+    try:
+        yield Database("postgresql", url)
+    finally:
+        server.drop_database(name)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """Run the test on an SQLite file, then on a fresh PostgreSQL database at the schema head.
@@ -46,17 +60,13 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     For PostgreSQL, ``DIGEST_ARCHIVE__URL`` points there, so settings loaded the usual way
     (and `digest` subprocesses) use it.
     """
-    if request.param == "sqlite":
-        yield Database("sqlite", None)
-        return
-    server: PostgresServer = request.getfixturevalue("postgres")
-    name = server.fresh_database()
-    url = server.url(name)
-    monkeypatch.setenv("DIGEST_ARCHIVE__URL", url)
-    try:
-        yield Database("postgresql", url)
-    finally:
-        server.drop_database(name)
+    yield from _on(request, monkeypatch, None)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """As ``database``, but empty: no table at all (for schema and migration tests)."""
+    yield from _on(request, monkeypatch, "template0")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from digest.errors import DatabaseError
 from digest.storage.legacy import release_0_1
 from digest.storage.schema import metadata
 
-HEAD = "0002"
+HEAD = "0003"
 BASELINE = "0001"  # the schema of digest 0.1.0, whose databases carry no revision at all
 VERSION_TABLE = "alembic_version"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"

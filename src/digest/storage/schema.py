@@ -102,6 +102,10 @@ sends = Table(
     Column("code", Integer, nullable=True),
     Column("reply", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # the sender working on this row (digest.mailing.claims) and until when, unless it renews
+    Column("claimed_by", String(128), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
     UniqueConstraint("digest_id", "subscriber_id", name="uq_send_once"),
     Index("ix_sends_digest_status", "digest_id", "status"),
+    Index("ix_sends_digest_claimed_by", "digest_id", "claimed_by"),
 )

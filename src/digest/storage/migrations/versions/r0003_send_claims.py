@@ -1,0 +1,34 @@
+"""Send-log rows can be claimed: several senders share one edition's recipients.
+
+A sender claims a batch of pending rows (``claimed_by``) for a while (``lease_until``) and
+renews the lease while it works; rows whose sender died are taken over when the lease runs
+out. Old rows start unclaimed.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-10
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sends") as batch:
+        batch.add_column(sa.Column("claimed_by", sa.String(128), nullable=True))
+        batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index("ix_sends_digest_claimed_by", ["digest_id", "claimed_by"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sends") as batch:
+        batch.drop_index("ix_sends_digest_claimed_by")
+        batch.drop_column("lease_until")
+        batch.drop_column("claimed_by")
