@@ -3,11 +3,14 @@ database every storage and send-log test runs on twice: an SQLite file and a rea
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path
 from tests.support.postgres import REQUIRED, Database, PostgresServer, PostgresUnavailable
 from tests.support.smtp import RecordingHandler, start_smtp
@@ -47,9 +50,21 @@ def _on(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, templat
     name = server.fresh_database() if template is None else server.create_database(template=template)
     url = server.url(name)
     monkeypatch.setenv("DIGEST_ARCHIVE__URL", url)
+    # Tests often let an engine go without dispose(); psycopg warns about every connection
+    # garbage-collected open (SQLite does not), so the test's connections are closed here.
+    opened: list[Any] = []
+
+    def remember(dbapi_connection: Any, _record: Any) -> None:
+        opened.append(dbapi_connection)
+
+    event.listen(Engine, "connect", remember)
     try:
         yield Database("postgresql", url)
     finally:
+        event.remove(Engine, "connect", remember)
+        for connection in opened:
+            with contextlib.suppress(Exception):
+                connection.close()
         server.drop_database(name)
 
 

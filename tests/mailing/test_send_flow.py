@@ -19,6 +19,9 @@ from digest.mailing.subscribers import add, unsubscribe
 from digest.storage.engine import open_engine
 from digest.storage.schema import digests, sends
 
+# the send log, subscribers and archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
+
 
 @pytest.fixture(autouse=True)
 def _empty_memory_outbox() -> None:
