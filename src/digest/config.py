@@ -245,6 +245,7 @@ class DeliverySettings:
     max_attempts: int = setting(4, integer(1, 20))
     retry_backoff: float = setting(1.0, number(0.0, 60))  # seconds before the 2nd try; doubles after
     ca_file: str | None = setting(None, optional_text)  # extra CA bundle to trust for SMTP TLS
+    claim_lease: float = setting(60.0, number(1, 3600))  # seconds a sender's claim on recipients lasts unrenewed
 
 
 @dataclass(frozen=True)

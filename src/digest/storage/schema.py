@@ -106,6 +106,7 @@ sends = Table(
     Column("claimed_by", String(128), nullable=True),
     Column("lease_until", DateTime(timezone=True), nullable=True),
     UniqueConstraint("digest_id", "subscriber_id", name="uq_send_once"),
-    Index("ix_sends_digest_status", "digest_id", "status"),
+    # counts by status, and claims: the next owed rows of an edition in id order, read off the index
+    Index("ix_sends_digest_status_id", "digest_id", "status", "id"),
     Index("ix_sends_digest_claimed_by", "digest_id", "claimed_by"),
 )
