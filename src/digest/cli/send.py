@@ -20,6 +20,13 @@ from digest.cli.progress import progress_bar
     "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
 )
 @click.option("--list", "list_name", default="default", show_default=True, metavar="NAME", help="Subscriber list.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Sender processes sharing the edition (each with the backend's own connections).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
 def send(
@@ -31,17 +38,22 @@ def send(
     edition: str | None,
     only_new: bool,
     list_name: str,
+    workers: int,
     as_json: bool,
 ) -> None:
     """Build the digest and deliver it to every active subscriber.
 
     Safe to run again: an edition already sent goes only to those it has not reached yet.
+    Several `digest send` runs of one edition at once (processes, or machines sharing a
+    PostgreSQL database) split its recipients between them.
     """
     from digest.deliver.registry import backend_from_url
     from digest.mailing.lists import check_list_name
     from digest.mailing.send import send_digest
 
     list_name = check_list_name(list_name)
+    if workers > 1 and (to or dry_run):
+        raise click.UsageError("--workers shares a real send between processes: not with --to or --dry-run")
     settings = app.settings
     backend = backend_from_url(settings.delivery.backend, settings)
     if as_json and getattr(backend, "stream_name", None) == "stdout":
@@ -62,19 +74,34 @@ def send(
         )
     with progress_bar(not dry_run, eta=True) as bar, stop_on_signals() as cancel:
         progress = (lambda done, total: bar.update("sending", done, total)) if bar else None
-        report = send_digest(
-            settings,
-            edition=edition,
-            to=list(to) or None,
-            dry_run=dry_run,
-            retry_failed=retry_failed,
-            progress=progress,
-            backend=backend,
-            only_new=only_new,
-            skip_if_empty=only_new,
-            list_name=list_name,
-            cancel=cancel,
-        )
+        if workers > 1:
+            from digest.mailing.workers import send_with_workers
+
+            report = send_with_workers(
+                settings,
+                workers,
+                edition=edition,
+                retry_failed=retry_failed,
+                progress=progress,
+                only_new=only_new,
+                skip_if_empty=only_new,
+                list_name=list_name,
+                cancel=cancel,
+            )
+        else:
+            report = send_digest(
+                settings,
+                edition=edition,
+                to=list(to) or None,
+                dry_run=dry_run,
+                retry_failed=retry_failed,
+                progress=progress,
+                backend=backend,
+                only_new=only_new,
+                skip_if_empty=only_new,
+                list_name=list_name,
+                cancel=cancel,
+            )
     opt = "" if list_name == "default" else f" --list {list_name}"
     if as_json:
         emit_json(report.to_json())

@@ -219,6 +219,40 @@ def send_digest(
         engine.dispose()
 
 
+def prepare_edition(
+    settings: Settings,
+    *,
+    edition: str | None = None,
+    retry_failed: bool = False,
+    today: date | None = None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
+    list_name: str = DEFAULT_LIST,
+) -> SendReport:
+    """Build, freeze and owe an edition without sending any of it (`digest send --workers`
+    does this before its workers start, so they never wait on a build). ``digest_id`` is
+    None in the report when there is nothing to send (``skipped_empty``, nobody on the list);
+    ``skipped`` counts the recipients already handled."""
+    list_name = check_list_name(list_name)
+    name = editions.edition_name(settings, edition, today)
+    backend = backend_from_url(settings.delivery.backend, settings)  # for the report's display only
+    report = SendReport(digest_id=None, backend=backend.display_url, edition=name, list_name=list_name)
+    engine = open_engine(settings)
+    locks = locks_for(engine, settings)
+    run = _Run(settings, engine, locks, backend, report, today, None, only_new, skip_if_empty, list_name)
+    try:
+        prepared = run.prepare(retry_failed)
+        if prepared is not None:
+            report.digest_id = prepared[0]
+            done = sendlog.counts(engine, prepared[0], list_name)
+            report.skipped = done.sent + (0 if retry_failed else done.failed)
+            report.pending = done.pending + (done.failed if retry_failed else 0)
+        return report
+    finally:
+        locks.close()
+        engine.dispose()
+
+
 @dataclass
 class _Run:
     settings: Settings
