@@ -251,6 +251,7 @@ class DeliverySettings:
 @dataclass(frozen=True)
 class ScheduleSettings:
     jobs_dir: str = setting("scheduled", text)
+    failover_seconds: int = setting(30, integer(2, 3600))  # a standby scheduler leads this soon after the leader dies
 
 
 SECTIONS: dict[str, type] = {

@@ -7,7 +7,9 @@ whose schedule did not change keeps its stored next run time, so a fire missed w
 service was down is caught up (once, thanks to ``coalesce``) when it is still within the
 job's ``misfire_grace`` and reported as missed otherwise.
 
-APScheduler 3 must not share one job store between two scheduler processes: run ONE.
+APScheduler 3 must not share one job store between two scheduler processes, so any number of
+`digest schedule run` may run (on several machines with PostgreSQL) but only the leader
+(digest.schedule.leader) starts its scheduler; the others stand by and take over.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from digest.errors import ConfigError
 from digest.schedule import runner
 from digest.schedule.executor import FireTimeInlineExecutor, FireTimeThreadPoolExecutor
 from digest.schedule.jobs import JobSpec, LoadedJobs
+from digest.schedule.leader import Leadership
 from digest.schedule.triggers import format_duration
 
 log = logging.getLogger("digest.schedule")
@@ -184,12 +187,14 @@ def next_fire(job: JobSpec, now: datetime | None = None) -> datetime | None:
 
 
 def run_service(settings: Settings, loaded: LoadedJobs) -> int:
-    """`digest schedule run`: block until SIGTERM/SIGINT, then finish the fire in flight, exit 0."""
+    """`digest schedule run`: stand by until this process leads, then fire the jobs; block until
+    SIGTERM/SIGINT, then finish the fire in flight and exit 0."""
     if not loaded.jobs:
         raise ConfigError(f"{loaded.folder}: no job to schedule")
     stop = threading.Event()
-    scheduler = BlockingScheduler(timezone=UTC)
-    runner.configure(runner.RunContext(settings=settings, jobs={j.name: j for j in loaded.jobs}, stop=stop))
+    jobs = {j.name: j for j in loaded.jobs}
+    running: list[BlockingScheduler] = []
+    runner.configure(runner.RunContext(settings=settings, jobs=jobs, stop=stop))
 
     def on_signal(signum: int, _frame: Any) -> None:
         name = signal.Signals(signum).name
@@ -198,38 +203,84 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
             os._exit(128 + signum)
         stop.set()
         log.warning("%s: finishing the message in flight, then stopping", name)
-        if scheduler.running:
-            # not from the handler itself: shutdown waits for the running fire and takes locks
-            threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        for scheduler in running:
+            if scheduler.running:
+                # not from the handler itself: shutdown waits for the running fire and takes locks
+                threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    store = jobstore_url(settings)
+    leadership = Leadership(settings, store)
     try:
-        configure_scheduler(scheduler, settings, loaded.jobs)  # logs what it added, kept, removed
-        for job in loaded.jobs:
-            nxt = scheduler.get_job(job.name)
-            pending = nxt.next_run_time if nxt is not None and hasattr(nxt, "next_run_time") else None
-            upcoming = pending or next_fire(job)
-            state = "catch-up pending" if pending and pending < datetime.now(UTC) else "next"
-            log.info(
-                "%s: %s (%s), %s %s",
-                job.name,
-                job.trigger_text,
-                job.timezone,
-                state,
-                upcoming.isoformat() if upcoming else "never",
-            )
-            if job.kind == "social" and not (job.editors or settings.delivery.editors):
-                log.warning("%s: no editors ([delivery] editors or editors = [...]): its fires will fail", job.name)
-        if stop.is_set():
-            return 0
-        log.info("scheduler running with %d job(s); job store %s", len(loaded.jobs), _safe_url(jobstore_url(settings)))
-        scheduler.start()
+        _announce(settings, loaded.jobs)
+        while not stop.is_set():
+            with leadership.lead(stop) as held:
+                if held is None:
+                    break
+                scheduler = BlockingScheduler(timezone=UTC)
+                running[:] = [scheduler]
+                lost, end = threading.Event(), threading.Event()
+                watcher = leadership.watch(held, lost, end)
+                try:
+                    _lead(scheduler, settings, loaded.jobs, stop, lost)
+                finally:
+                    running.clear()
+                    end.set()
+                    watcher.join()
     finally:
+        leadership.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         runner.configure(None)
     log.info("scheduler stopped")
     return 0
+
+
+def _announce(settings: Settings, jobs: list[JobSpec]) -> None:
+    for job in jobs:
+        log.info("%s: %s (%s), next %s", job.name, job.trigger_text, job.timezone, _iso(next_fire(job)))
+        if job.kind == "social" and not (job.editors or settings.delivery.editors):
+            log.warning("%s: no editors ([delivery] editors or editors = [...]): its fires will fail", job.name)
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else "never"
+
+
+def _lead(
+    scheduler: BlockingScheduler, settings: Settings, jobs: list[JobSpec], stop: threading.Event, lost: threading.Event
+) -> None:
+    """One term as the leader: sync the job store, finish fires a previous leader left owed,
+    run the scheduler until ``stop`` (a signal) or ``lost`` (the leader lock's session died)."""
+    configure_scheduler(scheduler, settings, jobs)  # logs what it added, kept, removed
+    for job in jobs:
+        stored = scheduler.get_job(job.name)
+        pending = stored.next_run_time if stored is not None and hasattr(stored, "next_run_time") else None
+        if pending and pending < datetime.now(UTC):
+            log.info("%s: catch-up pending for the fire of %s", job.name, pending.isoformat())
+    resumed = []
+    for job, when in runner.unfinished_fires(settings, {j.name: j for j in jobs}):
+        log.warning("%s: the fire of %s stopped with recipients owed: finishing it", job.name, when.isoformat())
+        thread = threading.Thread(
+            target=runner.run_job,
+            args=(job, settings),
+            kwargs={"fire_time": when, "stop": stop, "scheduled": True},
+            name=f"resume-{job.name}",
+        )
+        thread.start()
+        resumed.append(thread)
+
+    def on_lost() -> None:
+        lost.wait()
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    threading.Thread(target=on_lost, name="leader-lost", daemon=True).start()
+    if not stop.is_set() and not lost.is_set():
+        log.info("scheduler leading with %d job(s); job store %s", len(jobs), _safe_url(jobstore_url(settings)))
+        scheduler.start()  # blocks until shutdown: by a signal, or when leadership is lost
+    for thread in resumed:
+        thread.join()
 
 
 def _safe_url(url: str) -> str:
