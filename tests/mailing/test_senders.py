@@ -3,7 +3,8 @@
 Every recipient gets the edition once; a sender killed with -9 leaves its recipients to the
 others (at most the one message in flight on its connection arrives twice); a sender frozen
 past its lease loses its recipients and sends none of them; senders that start a new edition
-at the same instant build it once; `digest send --workers N` shares the work the same way.
+at the same instant build it once; `digest send --workers N` shares the work the same way, and
+`digest send --follow` joins an edition another sender started.
 """
 
 from __future__ import annotations
@@ -228,5 +229,27 @@ def test_send_with_workers_shares_the_edition(monkeypatch: pytest.MonkeyPatch, s
         again = senders("again", "send", "--now", "--json", "--workers", "3")
         assert again.wait() == 0, again.stderr
         assert (again.report()["sent"], again.report()["skipped"]) == (0, 300)
+    finally:
+        controller.stop()
+
+
+def test_a_follower_joins_an_edition_being_sent(monkeypatch: pytest.MonkeyPatch, senders) -> None:  # type: ignore[no-untyped-def]
+    handler = FaultyHandler(slow_data=0.02)
+    controller, _ = start_smtp(handler)
+    try:
+        settings = configure(monkeypatch, f"smtp://127.0.0.1:{controller.port}?tls=none")
+        emails = seed(settings, 200)
+        follower = senders("follower", "send", "--follow", "--json")
+        _wait_until(lambda: "following:" in follower.stderr, 60, "the follower to start")
+        main = senders("main", "send", "--now", "--json", "--edition", "big")
+        assert main.wait() == 0, main.stderr
+        _wait_until(lambda: bool(follower.out.read_text().strip()), 60, "the follower's report")
+        follower.proc.send_signal(signal.SIGTERM)
+        assert follower.wait(timeout=60) == 0, follower.stderr
+        joined = [json.loads(line) for line in follower.out.read_text().splitlines()]
+        assert [j["edition"] for j in joined] == ["big"] and joined[0]["sent"] > 0
+        assert main.report()["sent"] + joined[0]["sent"] == 200  # type: ignore[operator]
+        check_all(raws(handler), emails)
+        assert "Traceback" not in follower.stderr
     finally:
         controller.stop()

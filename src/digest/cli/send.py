@@ -27,7 +27,12 @@ from digest.cli.progress import progress_bar
     show_default=True,
     help="Sender processes sharing the edition (each with the backend's own connections).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Stay running and join every edition another sender is sending (until SIGTERM/Ctrl-C).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout (--follow: one line each).")
 @pass_app
 def send(
     app: AppContext,
@@ -39,6 +44,7 @@ def send(
     only_new: bool,
     list_name: str,
     workers: int,
+    follow: bool,
     as_json: bool,
 ) -> None:
     """Build the digest and deliver it to every active subscriber.
@@ -54,7 +60,15 @@ def send(
     list_name = check_list_name(list_name)
     if workers > 1 and (to or dry_run):
         raise click.UsageError("--workers shares a real send between processes: not with --to or --dry-run")
+    if follow and (to or dry_run or edition or only_new or retry_failed or workers > 1):
+        raise click.UsageError(
+            "--follow joins the editions other senders start: not with --to, --dry-run, --edition, --only-new, "
+            "--retry-failed or --workers (run more followers for more)"
+        )
     settings = app.settings
+    if follow:
+        _follow(app, as_json)
+        return
     backend = backend_from_url(settings.delivery.backend, settings)
     if as_json and getattr(backend, "stream_name", None) == "stdout":
         raise click.UsageError("--json needs stdout for itself: use console://?stream=stderr with --json")
@@ -147,3 +161,19 @@ def send(
         click.echo(f"Messages are in {report.location}")
     else:
         click.echo(f"Messages were handed to {report.backend}.")
+
+
+def _follow(app: AppContext, as_json: bool) -> None:
+    """`digest send --follow`: a long-running helper; its log lines at INFO, as a service's are."""
+    import logging
+
+    from digest.mailing.follow import follow
+
+    if not app.debug:
+        logging.getLogger("digest").setLevel(logging.INFO)
+    with stop_on_signals() as cancel:
+        follow(
+            app.settings,
+            cancel,
+            on_report=(lambda r: emit_json(r.to_json() | {"edition": r.edition})) if as_json else None,
+        )
