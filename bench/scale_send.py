@@ -83,7 +83,7 @@ def run_relay(port: int, delay: float) -> None:
 def child_seed(n: int) -> None:
     """Subscribers reader000000@example.org..., then the edition built, frozen and owed."""
     from digest.config import load_settings
-    from digest.mailing.send import prepare_edition
+    from digest.mailing.send import owe_edition
     from digest.mailing.subscribers import import_csv
     from digest.storage.engine import open_engine
 
@@ -98,7 +98,7 @@ def child_seed(n: int) -> None:
     report = import_csv(engine, csv_path)
     engine.dispose()
     assert report.added == n, report
-    prepared = prepare_edition(settings, edition=EDITION)
+    prepared = owe_edition(settings, edition=EDITION)
     assert prepared.digest_id is not None and prepared.pending == n, prepared
 
 

@@ -23,6 +23,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("DIGEST_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DIGEST_DATA_DIR", str(tmp_path / "data"))
+    # A real send refuses the shipped example unsubscribe address; tests that mail a local SMTP
+    # server stand in for a deployment with its own (tests of that refusal remove this).
+    monkeypatch.setenv("DIGEST_DELIVERY__UNSUBSCRIBE_URL", "https://news.digest.test/unsubscribe?token={token}")
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that identify a click, not a document: dropped from canonical URLs.
 TRACKING_PARAMS = frozenset(
@@ -109,3 +110,33 @@ def add_utm(url: str, **params: str | None) -> str:
     # Append to the query exactly as it was: re-encoding it could change what the server sees.
     query = "&".join(p for p in (parts.query.rstrip("&"), urlencode(added)) if p)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|[0-9a-f:.]+")
+
+
+def image_url(url: str | None, base: str | None = None) -> str | None:
+    """An image address fit for an email: absolute (resolved against ``base``), https only.
+
+    Plain http images are refused rather than upgraded (the same path over https may not
+    exist, and an http image in a mail client is mixed content). The query is kept exactly as
+    the source wrote it: image CDNs put sizes and signatures there.
+    """
+    if not url:
+        return None
+    raw = url.strip()
+    if not raw or any(ch in raw for ch in "\r\n\t\x00 <>\"'") or not raw.isascii():
+        raw = raw.replace(" ", "%20")
+        if not raw or any(ch in raw for ch in "\r\n\t\x00<>\"'") or not raw.isascii():
+            return None
+    try:
+        absolute = urljoin(base, raw) if base else raw
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "https" or not parts.hostname or parts.username or parts.password:
+        return None
+    if not _HOST.fullmatch(parts.hostname) or len(absolute) > 2048:
+        return None
+    return absolute

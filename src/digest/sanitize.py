@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -103,3 +104,12 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
 def one_line(value: str) -> str:
     """A value safe for a single header line (subject): no CR/LF, collapsed whitespace."""
     return " ".join(_CONTROL.sub("", value).split())
+
+
+def header_text(value: str) -> str:
+    """Text for a display name or subject: invisible format characters (bidi overrides and
+    isolates, zero-width joiners, byte-order marks: Unicode category Cf) removed. A U+202E in
+    a sender name can make "moc.knab" read as "bank.com" in the inbox."""
+    if value.isascii():
+        return value
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")

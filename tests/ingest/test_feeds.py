@@ -222,7 +222,18 @@ def test_cli_extract_json_for_feed_page_and_folder(web: FixtureServer, tmp_path:
     assert code == 0
     data = json.loads(out)
     assert [d["title"] for d in data][0] == "Council approves new flood barrier for the old harbour"
-    assert set(data[0]) == {"source", "title", "url", "published", "author", "site", "text", "related"}
+    assert set(data[0]) == {
+        "source",
+        "title",
+        "url",
+        "published",
+        "author",
+        "site",
+        "text",
+        "related",
+        "image",
+        "categories",
+    }
     assert data[0]["source"] == web.url("/rss2.xml") and data[0]["published"].startswith("2026-11-27")
 
     code, out, _ = _run(["extract", web.page("/p.html", "360c732d1fdb"), "--json"], env)

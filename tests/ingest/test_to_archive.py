@@ -201,6 +201,7 @@ def test_cli_ingest_json_report(web: FixtureServer, tmp_path: Path) -> None:
         "failed": False,
         "error": None,
         "not_modified": False,
+        "filtered": 0,
         "warnings": [],
     }
     assert data["sources"][1]["failed"] and data["sources"][1]["error"] == f"{web.url('/x')}: HTTP 404 Not Found"

@@ -7,6 +7,7 @@ import email.policy
 import logging
 import os
 import stat
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -68,16 +69,23 @@ def test_long_lines_non_ascii_and_exact_round_trip(monkeypatch: pytest.MonkeyPat
 
 
 def test_header_injection_in_config_is_refused_before_anything_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = configure(monkeypatch, "memory://", DIGEST_DELIVERY__FROM_NAME="Digest\r\nBcc: victim@example.net")
+    # Loading the config refuses it, naming the key...
+    with pytest.raises(ConfigError, match=r"\[delivery\] from_name: .*line break"):
+        configure(monkeypatch, "memory://", DIGEST_DELIVERY__FROM_NAME="Digest\r\nBcc: victim@example.net")
+    monkeypatch.delenv("DIGEST_DELIVERY__FROM_NAME")
+    settings = configure(monkeypatch, "memory://")
     seed(settings, 3)
+    # ...and settings made in code, past the loader, are refused again before anything is sent.
+    bad = replace(settings, delivery=replace(settings.delivery, from_name="Digest\r\nBcc: victim@example.net"))
     with pytest.raises(HeaderInjectionError, match="line break"):
-        send_digest(settings)
+        send_digest(bad)
     assert MemoryBackend.outbox == []
     engine = open_engine(settings)
     with engine.connect() as conn:
         assert conn.execute(select(sends)).all() == []
     # The CLI says so in one line and exits 1.
-    result = cli("send", "--now", env={"DIGEST_BACKEND": "outbox://outbox"})
+    env = {"DIGEST_BACKEND": "outbox://outbox", "DIGEST_DELIVERY__FROM_NAME": "Digest\r\nBcc: victim@example.net"}
+    result = cli("send", "--now", env=env)
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "line break" in result.stderr
     assert not (settings.data_dir / "outbox" / "new").exists() or not list((settings.data_dir / "outbox/new").iterdir())

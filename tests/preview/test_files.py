@@ -16,6 +16,7 @@ from tests.support.paths import ROOT
 from digest.compose.build import build_digest
 from digest.config import with_overrides
 from digest.preview.files import preview_digest
+from digest.render.size import html_bytes
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -42,7 +43,10 @@ def write_articles(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def test_preview_json_writes_the_three_files_and_reports_failures(tmp_path: Path) -> None:
+def test_preview_json_writes_the_three_files_and_reports_failures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DIGEST_DELIVERY__UNSUBSCRIBE_URL")  # the shipped example, as a new user has it
     out = tmp_path / "out"
     result = run("preview", str(SEED), str(tmp_path / "missing.txt"), "--out", str(out), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -50,7 +54,7 @@ def test_preview_json_writes_the_three_files_and_reports_failures(tmp_path: Path
     assert set(doc) == {"html", "text", "data", "stories", "html_bytes", "warnings"}
     assert doc["stories"] == 1
     html = Path(doc["html"]).read_text(encoding="utf-8")
-    assert doc["html_bytes"] == len(html.encode("utf-8"))
+    assert doc["html_bytes"] == html_bytes(html) > len(html.encode("utf-8"))  # as sent: quoted-printable
     assert [w for w in doc["warnings"] if "missing.txt" in w]
     assert "missing.txt" in result.stderr
     # the HTML exactly as a recipient without a name would get it, with a placeholder unsubscribe link

@@ -132,8 +132,8 @@ def test_text_part_has_every_story_wrapped_with_whole_links(real) -> None:
             assert plain_text(point) in flat
         full = [u for u in url_lines if u.startswith(st.article.url)]
         assert full and "utm_medium=email" in full[0]
-        for teaser in st.teasers:
-            assert plain_text(teaser.title) in flat
+        for teaser in st.teasers:  # a teaser that cannot be followed is not shown
+            assert (plain_text(teaser.title) in flat) == bool(teaser.url), teaser
     assert UNSUBSCRIBE_MARKER in url_lines
 
 
@@ -159,12 +159,16 @@ def test_html_document_structure(real) -> None:
 
 
 def test_footer_view_in_browser_intro_and_subject_safety() -> None:
+    from digest.config import with_overrides
+    from digest.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[email\] subject: must be one line"):
+        settings(subject="{title}\r\nBcc: victim@example.com {date}")
     s = settings(
         archive_url="https://news.example.com/digest/{date}.html",
-        subject="{title}\r\nBcc: victim@example.com {date}",
+        subject="{title} {date}",
         footer="Sent by {from_name} to readers who asked for it.",
     )
-    from digest.config import with_overrides
 
     s = with_overrides(s, "digest", intro="Good morning.\n\nHere is the news.")
     d = digest_of(story("One", "https://example.com/1"), intro=s.digest.intro)
@@ -202,6 +206,10 @@ def test_size_guard_on_a_40_story_digest() -> None:
 def test_size_guard_steps_stop_as_soon_as_it_fits() -> None:
     s = settings()
     articles = [seed_article(s), *html_articles(), *cnndm_articles()][:40]
+    for n, article in enumerate(articles[1:], start=1):  # teasers with links: the ones an email shows
+        article.related = [
+            Related(f"Follow-up {n}.{i} on this story", f"https://example.com/more/{n}/{i}") for i in (1, 2)
+        ]
     d = make_digest(articles, s)
     full = len(render_email(d, settings(max_html_bytes=1_000_000)).html.encode())
     no_teasers = make_digest(articles, s, teasers=False)

@@ -86,7 +86,7 @@ def test_a_verbatim_copy_of_the_templates_keeps_the_fast_layout(tmp_path) -> Non
     assert render_email(_edge_digest(), s).text == render_email(_edge_digest(), settings()).text
     shutil.copytree(default_templates_dir(), tmp_path / "edited")  # (renderers are cached per settings)
     stories = tmp_path / "edited" / "email" / "_stories.txt.j2"
-    stories.write_text(stories.read_text(encoding="utf-8").replace("Related:", "See also:"), encoding="utf-8")
+    stories.write_text(stories.read_text(encoding="utf-8").replace("Read more: ", "Continue: "), encoding="utf-8")
     edited = settings(templates_dir=str(tmp_path / "edited"))
     assert not renderer(edited).bundled_text
-    assert "See also:" in render_email(_edge_digest(), edited).text
+    assert "Continue:" in render_email(_edge_digest(), edited).text

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from digest.cli.common import AppContext, report_error
+from digest.cli.common import AppContext, report_error, report_interrupt
 from digest.errors import DigestError
 from digest.version import __version__
 
@@ -30,6 +30,9 @@ COMMANDS: dict[str, str] = {
     "subscribers": "digest.cli.subscribers:subscribers",
     "schedule": "digest.cli.schedule:schedule",
     "db": "digest.cli.db:db",
+    "editions": "digest.cli.editions:editions",
+    "serve": "digest.cli.serve:serve",
+    "archive": "digest.cli.archive:archive",
 }
 
 
@@ -63,9 +66,14 @@ class DigestGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except KeyboardInterrupt as exc:
+            report_interrupt(ctx, exc)
         except DigestError as exc:
             report_error(ctx, exc)
         except Exception as exc:  # noqa: BLE001 - the last guard before a user sees a traceback
+            known = _explain(ctx, exc)
+            if known is not None:
+                report_error(ctx, DigestError(known))
             report_error(ctx, exc, unexpected=True)
 
 
@@ -85,6 +93,20 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool, verbose: bool)
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = AppContext(config_path=config_path, debug=debug)
+
+
+def _explain(ctx: click.Context, exc: Exception) -> str | None:
+    """A database or disk failure in words a user can act on (busy, read-only, full)."""
+    if not (isinstance(exc, OSError) or type(exc).__module__.startswith("sqlalchemy")):
+        return None
+    from digest.storage.engine import explain
+
+    app = ctx.find_object(AppContext)
+    try:
+        settings = app.settings if app is not None else None
+    except DigestError:
+        settings = None
+    return explain(exc, settings)
 
 
 def main() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from typing import Any
 
 import click
 
 from digest.cli.common import AppContext, emit_json, pass_app, stop_on_signals
 from digest.cli.progress import progress_bar
+from digest.errors import Interrupted
 
 
 @click.command()
@@ -15,6 +18,11 @@ from digest.cli.progress import progress_bar
 @click.option("--to", "to", multiple=True, metavar="ADDR", help="Send a [TEST] copy to ADDR only (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Build every message and report what would be sent.")
 @click.option("--retry-failed", is_flag=True, help="Also retry recipients whose delivery failed before.")
+@click.option(
+    "--retry-unknown",
+    is_flag=True,
+    help="Also send again to recipients whose message got no answer (the relay may have it: they may get two).",
+)
 @click.option("--edition", metavar="NAME", help="Edition name (default: today's date in the configured time zone).")
 @click.option(
     "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
@@ -40,6 +48,7 @@ def send(
     to: tuple[str, ...],
     dry_run: bool,
     retry_failed: bool,
+    retry_unknown: bool,
     edition: str | None,
     only_new: bool,
     list_name: str,
@@ -60,10 +69,10 @@ def send(
     list_name = check_list_name(list_name)
     if workers > 1 and (to or dry_run):
         raise click.UsageError("--workers shares a real send between processes: not with --to or --dry-run")
-    if follow and (to or dry_run or edition or only_new or retry_failed or workers > 1):
+    if follow and (to or dry_run or edition or only_new or retry_failed or retry_unknown or workers > 1):
         raise click.UsageError(
             "--follow joins the editions other senders start: not with --to, --dry-run, --edition, --only-new, "
-            "--retry-failed or --workers (run more followers for more)"
+            "--retry-failed, --retry-unknown or --workers (run more followers for more)"
         )
     settings = app.settings
     if follow:
@@ -86,7 +95,7 @@ def send(
             abort=True,
             err=True,
         )
-    with progress_bar(not dry_run, eta=True) as bar, stop_on_signals() as cancel:
+    with progress_bar(not dry_run, eta=True) as bar, stop_on_signals(on_force=backend.abort) as cancel:
         progress = (lambda done, total: bar.update("sending", done, total)) if bar else None
         if workers > 1:
             from digest.mailing.workers import send_with_workers
@@ -96,6 +105,7 @@ def send(
                 workers,
                 edition=edition,
                 retry_failed=retry_failed,
+                retry_unknown=retry_unknown,
                 progress=progress,
                 only_new=only_new,
                 skip_if_empty=only_new,
@@ -109,6 +119,7 @@ def send(
                 to=list(to) or None,
                 dry_run=dry_run,
                 retry_failed=retry_failed,
+                retry_unknown=retry_unknown,
                 progress=progress,
                 backend=backend,
                 only_new=only_new,
@@ -119,16 +130,17 @@ def send(
     opt = "" if list_name == "default" else f" --list {list_name}"
     if as_json:
         emit_json(report.to_json())
-        if report.cancelled:
+    if report.cancelled:
+        raise Interrupted(
+            cancel.signum or signal.SIGINT,
+            f"edition {report.edition}: {report.sent} sent in this run, {report.pending} still owed; "
+            f"run `digest send{opt}` again to resume",
+        )
+    if as_json:
+        if not report.ok:
+            _failed_line(report, opt)
             sys.exit(1)  # not everyone was reached: scripts must not take it for a full send
         return
-    if report.cancelled:
-        click.echo(
-            f"Stopped: edition {report.edition}: {report.sent} sent in this run, {report.pending} still owed; "
-            f"run `digest send{opt}` again to resume.",
-            err=True,
-        )
-        sys.exit(1)
     if dry_run:
         who = "test recipient(s)" if to else "subscriber(s)"
         click.echo(f"Dry run: edition {report.edition} would go to {report.would_send} {who} via {report.backend}.")
@@ -147,8 +159,9 @@ def send(
         return
     kind = "test copies of edition" if to else "edition"
     to_list = "" if to or list_name == "default" else f" to list {list_name}"
+    unknown = f", {report.unknown} unknown (no answer: the relay may have them)" if report.unknown else ""
     click.echo(
-        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed, "
+        f"Sent {kind} {report.edition}{to_list}: {report.sent} sent, {report.failed} failed{unknown}, "
         f"{report.skipped} skipped (already sent or failed earlier) via {report.backend}."
     )
     for failure in report.failures[:10]:
@@ -161,6 +174,32 @@ def send(
         click.echo(f"Messages are in {report.location}")
     else:
         click.echo(f"Messages were handed to {report.backend}.")
+    if not report.ok:
+        _failed_line(report, opt)
+        sys.exit(1)
+
+
+def _failed_line(report: Any, opt: str) -> None:
+    """The line(s) that say why the exit status is 1."""
+    if report.cancelled:
+        return  # said already, with what is owed
+    retryable = report.failed - report.hard_bounced
+    if report.sent == 0 and report.failed and not report.unknown:
+        what = f"nothing could be delivered: all {report.failed} recipient(s) failed"
+    elif retryable:
+        what = f"{retryable} recipient(s) not reached"
+    else:
+        what = ""
+    bounced = f" ({report.hard_bounced} address(es) do not exist and are now bounced)" if report.hard_bounced else ""
+    if what:
+        retry = f"retry with `digest send --retry-failed{opt}`"
+        click.echo(f"error: edition {report.edition}: {what}{bounced}; {retry}", err=True)
+    if report.unknown:
+        click.echo(
+            f"error: edition {report.edition}: {report.unknown} message(s) got no answer and may have arrived; "
+            f"they are not resent by themselves: `digest send --retry-unknown{opt}` sends them again",
+            err=True,
+        )
 
 
 def _follow(app: AppContext, as_json: bool) -> None:

@@ -87,6 +87,13 @@ def length(app: AppContext, platform: str, text: str, as_json: bool) -> None:
         text = sys.stdin.read()
         if text.endswith("\n"):  # the newline a shell or editor adds is not part of the draft
             text = text[:-1]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a byte the terminal's encoding could not decode
+        where = "stdin" if text == "-" else "TEXT"
+        raise InputError(
+            f"{where}: not valid text at character {exc.start + 1} (a byte that is not UTF-8); pass the draft as UTF-8"
+        ) from None
     report = check_length(text, platform.lower(), app.settings.social.mastodon_limit)
     if as_json:
         emit_json({"platform": report.platform, "length": report.length, "limit": report.limit, "valid": report.valid})

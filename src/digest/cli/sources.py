@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from digest.cli.common import AppContext, emit_json, interrupt_on_sigterm, pass_app
+from digest.cli.common import AppContext, emit_json, interrupt_on_signals, pass_app
 from digest.cli.progress import progress_bar
+from digest.errors import Interrupted
 from digest.models import Article
 
 if TYPE_CHECKING:
@@ -26,6 +28,8 @@ def article_record(article: Article) -> dict[str, Any]:
         "site": article.site,
         "text": article.text,
         "related": [{"title": r.title, "url": r.url, "section": r.section} for r in article.related],
+        "image": asdict(article.image) if article.image else None,
+        "categories": list(article.categories),
     }
 
 
@@ -80,14 +84,24 @@ def ingest(app: AppContext, as_json: bool) -> None:
 
     settings = app.settings
     total = len(settings.sources)
+    done: list[SourceReport] = []
     with progress_bar() as bar:
 
         def step(entry: SourceReport) -> None:
+            done.append(entry)
             if bar is not None:
                 bar.advance("ingest", total=total, description=f"ingesting {entry.source[:40]}")
 
-        with interrupt_on_sigterm():
-            report = ingest_sources(settings, progress=step)
+        try:
+            with interrupt_on_signals():
+                report = ingest_sources(settings, progress=step)
+        except Interrupted as exc:
+            stored = sum(e.new for e in done)
+            exc.undone = (
+                f"{total - len(done)} of {total} source(s) not ingested ({stored} new article(s) from the "
+                "others are stored); run `digest ingest` again for the rest"
+            )
+            raise
 
     if as_json:
         emit_json(report.to_dict())

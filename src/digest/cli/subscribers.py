@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,6 +105,46 @@ def list_(app: AppContext, active_only: bool, list_name: str, all_lists: bool, a
     click.echo(f"{n} subscriber(s)", err=True)
 
 
+@subscribers.command("show")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@pass_app
+def show(app: AppContext, email: str, as_json: bool) -> None:
+    """Everything held about one address: lists, statuses, consents, sends, bounces."""
+    from digest.errors import InputError
+    from digest.mailing.records import record_of
+
+    record = record_of(_engine(app), email)
+    if not record["subscriptions"] and not record["consents"] and not record["bounces"]:
+        raise InputError(f"{record['email']}: nothing is held about this address")
+    if as_json:
+        emit_json(record)
+        return
+    click.echo(record["email"])
+    for sub in record["subscriptions"]:
+        click.echo(f"  list {sub['list']}: {sub['status']} (since {sub['created_at']})")
+    for c in record["consents"]:
+        click.echo(f"  {c['at']}  {c['action']} {c['list']}" + (f"  from {c['form_url']}" if c["form_url"] else ""))
+    click.echo(f"  {len(record['sends'])} message(s) sent, {len(record['bounces'])} bounce(s) or complaint(s)")
+
+
+@subscribers.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@pass_app
+def export(app: AppContext, fmt: str, output: str | None) -> None:
+    """Every subscription of every list, with its status, as CSV or JSON."""
+    from digest.mailing.records import export as write
+
+    engine = _engine(app)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            n = write(engine, fh, fmt)
+    else:
+        n = write(engine, sys.stdout, fmt)
+    click.echo(f"{n} subscription(s) exported", err=True)
+
+
 @subscribers.command("lists")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @pass_app
@@ -155,3 +196,33 @@ def unsubscribe(app: AppContext, email_or_token: str, list_name: str | None, as_
         click.echo(f"{sub.email}: unsubscribed from list {sub.list}")
     else:
         click.echo(f"{sub.email}: already unsubscribed from list {sub.list}")
+
+
+@subscribers.command("reactivate")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list on stdout.")
+@pass_app
+def reactivate(app: AppContext, email: str, yes: bool, as_json: bool) -> None:
+    """Mail a bounced or complained address again (on every list where it was stopped).
+
+    Do this only when you know the address works again, or the reader asked: mailing dead
+    addresses or people who marked you as spam hurts delivery to everyone else.
+    """
+    from digest.mailing import subscribers as subs
+    from digest.mailing.suppression import reactivate as reactivate_address
+
+    engine = _engine(app)
+    rows = subs.get_all(engine, email)
+    stopped = [r for r in rows if r.status in (subs.BOUNCED, subs.COMPLAINED)]
+    if stopped and not yes:
+        where = ", ".join(f"{r.list} ({r.status})" for r in stopped)
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"{stopped[0].email} is {where}: confirm with --yes to mail it again")
+        click.confirm(f"{stopped[0].email} is {where}. Mail it again?", abort=True, err=True)
+    changed = reactivate_address(engine, email)
+    if as_json:
+        emit_json([r.to_dict() for r in changed])
+    else:
+        for row in changed:
+            click.echo(f"{row.email}: {row.status} on list {row.list}")

@@ -9,7 +9,6 @@ digest summarize --jsonl < batch.jsonl       one JSON line out per JSON line in
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 from pathlib import Path
@@ -23,6 +22,7 @@ from digest.config import Settings
 from digest.errors import DigestError, InputError
 from digest.ingest import is_url, read_source
 from digest.ingest.files import articles_from_text, expand, read_articles, size_error
+from digest.ingest.jsonfile import load_json
 from digest.models import Article, Summary
 from digest.summarize import summarize as summarize_article
 from digest.summarize import summarize_text
@@ -57,6 +57,8 @@ def read_sources(sources: tuple[str, ...], settings: Settings) -> tuple[list[Art
     single = len(sources) == 1
     for spec in sources:
         try:
+            if not spec.strip():
+                raise InputError('an empty source: give a file, a quoted glob, "-" for stdin or an http(s) URL')
             if spec == "-":
                 articles.extend(articles_from_text(read_stdin(settings), "-", settings, fmt="auto"))
                 continue
@@ -143,10 +145,7 @@ def run_jsonl(stream: IO[bytes], settings: Settings, points: int | None) -> tupl
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise InputError(f"line {number}: not UTF-8") from None
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"line {number}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+            data = load_json(line, f"line {number}")
             if not isinstance(data, dict):
                 raise InputError(f"line {number}: expected a JSON object, got {type(data).__name__}")
             item_id = data.get("id")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from digest.compose.sections import arrange
 from digest.compose.teasers import TeaserCandidate, attach_teasers, normalize_title
 from digest.config import Settings
 from digest.ingest import SourceFailure, Spec, collect, describe
@@ -108,6 +109,11 @@ def build_digest(
     already_sent = 0
     if archive is not None:
         articles, ids, already_sent = _through_archive(archive, articles, settings, only_new)
+    arranged = arrange(articles, settings)
+    warnings += arranged.warnings
+    articles = [articles[i] for i in arranged.order]
+    ids = [ids[i] for i in arranged.order] if ids else ids
+    section_of = arranged.sections
     limit = settings.digest.max_stories
     if len(articles) > limit:
         warnings.append(
@@ -129,7 +135,7 @@ def build_digest(
         else:
             if not summary.lede.strip():
                 warnings.append(f'{article.source}: "{article.title}" has no lede (empty text?)')
-            stories.append(Story(article=article, summary=summary))
+            stories.append(Story(article=article, summary=summary, section=section_of[i - 1]))
             if ids:
                 story_ids.append(ids[i - 1])
         if progress:

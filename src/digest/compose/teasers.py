@@ -119,10 +119,11 @@ def compute_teasers(
             if not title:
                 continue
             url = _web_url(rel.url, base=article.url)
+            label = plain_text(rel.block) or None
             if url:
-                linked_page.append(Teaser(title=title, url=url, origin="page"))
+                linked_page.append(Teaser(title=title, url=url, origin="page", label=label))
             elif not rel.url:
-                unlinked_page.append(Teaser(title=title, url=None, origin="page"))
+                unlinked_page.append(Teaser(title=title, url=None, origin="page", label=label))
             # a related link with an unsafe URL (javascript:, data:...) is dropped entirely
 
         similar: list[Teaser] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ class OutgoingMessage:
     data: bytes
     message_id: str
     ref: Any = None  # the caller's handle (e.g. the subscriber id), passed back in the result
+    bounce_token: str | None = None  # the envelope sender's VERP token, when it has one
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,11 @@ class SendResult:
     code: int | None = None
     reply: str = ""
     attempts: int = 1
+    unknown: bool = False  # sent whole, but no answer came: the relay may have it (never resent by itself)
 
     @property
     def status(self) -> str:
-        return "sent" if self.ok else "failed"
+        return "sent" if self.ok else "unknown" if self.unknown else "failed"
 
 
 class Journal(Protocol):
@@ -84,6 +87,16 @@ class NullJournal:
         pass
 
 
+_open_backends: weakref.WeakSet[BaseBackend] = weakref.WeakSet()
+
+
+def abort_open_backends() -> None:
+    """A long-running process is stopping and its grace period ran out: every backend in use
+    stops now (the send log keeps what was in flight, for the next run)."""
+    for backend in list(_open_backends):
+        backend.abort()
+
+
 def redact_url(url: str) -> str:
     """The URL as it may be shown: any password in it replaced by ***."""
     try:
@@ -107,6 +120,9 @@ class BaseBackend:
     """
 
     scheme: ClassVar[str] = ""
+    # False for backends that only keep or show messages (outbox, console, memory): mail there
+    # reaches no reader, so a send may go ahead with example settings.
+    reaches_people: ClassVar[bool] = True
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url
@@ -122,12 +138,14 @@ class BaseBackend:
         """Release what ``open`` took. Safe to call more than once."""
 
     def __enter__(self) -> BaseBackend:
+        _open_backends.add(self)
         self.open()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        _open_backends.discard(self)
         self.close()
 
     # -- sending -----------------------------------------------------------
@@ -162,6 +180,10 @@ class BaseBackend:
     def send_messages(self, messages: Sequence[OutgoingMessage]) -> int:
         """Django's contract: send them all, return how many were accepted."""
         return sum(1 for result in self.deliver(messages) if result.ok)
+
+    def abort(self) -> None:
+        """Stop delivering now, from another thread (a signal's grace period ran out). Backends
+        that wait on the network override it to cut their connections."""
 
     # -- describing --------------------------------------------------------
     @property

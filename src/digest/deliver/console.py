@@ -12,6 +12,7 @@ from digest.errors import ConfigError
 
 class ConsoleBackend(BaseBackend):
     scheme = "console"
+    reaches_people = False
 
     def __init__(self, url: str, settings: Settings, stream: TextIO | None = None) -> None:
         super().__init__(url, settings)

@@ -14,6 +14,7 @@ from digest.deliver.base import BaseBackend, OutgoingMessage, SendResult
 
 class MemoryBackend(BaseBackend):
     scheme = "memory"
+    reaches_people = False
     outbox: ClassVar[list[OutgoingMessage]] = []
     _lock: ClassVar[threading.Lock] = threading.Lock()
 

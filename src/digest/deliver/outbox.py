@@ -21,6 +21,7 @@ _counter = itertools.count(1)
 
 class OutboxBackend(BaseBackend):
     scheme = "outbox"
+    reaches_people = False
 
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)

@@ -24,9 +24,11 @@ import contextlib
 import logging
 import re
 import smtplib
+import socket
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from queue import SimpleQueue
@@ -63,6 +65,11 @@ class _Permanent(Exception):
 
 class _Fatal(Exception):
     """Nothing more can be sent in this run (unreachable, bad login, sender refused)."""
+
+
+class _Unanswered(Exception):
+    """The whole message went out and the reply to its end never came in time: the relay may
+    have queued it (RFC 1047), so sending it again could deliver it twice."""
 
 
 def _text(resp: bytes | str) -> str:
@@ -140,14 +147,26 @@ class _Link:
 
     def ensure(self) -> smtplib.SMTP:
         if self.smtp is None:
+            if self.backend.aborted():
+                raise _Fatal("stopped")
             self.smtp = self.backend.connect()
+            self.backend.links.add(self)
         return self.smtp
+
+    def cut(self) -> None:
+        """From another thread: end whatever this connection waits for, now."""
+        smtp = self.smtp
+        sock = getattr(smtp, "sock", None) if smtp is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def drop(self) -> None:
         if self.smtp is not None:
             with contextlib.suppress(OSError):
                 self.smtp.close()
             self.smtp = None
+        self.backend.links.discard(self)
 
     def quit(self) -> None:
         if self.smtp is not None:
@@ -162,12 +181,23 @@ class SMTPBackend(BaseBackend):
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)
         self.opts = SMTPOptions.parse(self)
+        self.links: weakref.WeakSet[_Link] = weakref.WeakSet()
         self._password = settings.smtp_password
         self._pace_lock = threading.Lock()
         self._next_slot = 0.0
         self._abort = threading.Event()
 
     # -- connections --------------------------------------------------------
+    def abort(self) -> None:
+        """Stop now, from another thread: no new message or retry, and every open connection is
+        cut (a message waiting for its answer is left in flight: the send log says so)."""
+        self._abort.set()
+        for link in list(self.links):
+            link.cut()
+
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
     def _tls_context(self) -> ssl.SSLContext:
         try:
             return ssl.create_default_context(cafile=self.opts.cafile)
@@ -235,6 +265,15 @@ class SMTPBackend(BaseBackend):
             smtp.sock.settimeout(self.opts.data_timeout)
         try:
             code, resp = smtp.getreply()
+        except smtplib.SMTPServerDisconnected as exc:
+            # smtplib turns a read timeout into "disconnected": a timeout is the unanswered
+            # case; a connection the server closed is retried, as MTAs do.
+            if isinstance(exc.__context__, TimeoutError):
+                raise _Unanswered(
+                    f"no reply to the end of the message within {self.opts.data_timeout:g} s: the relay may have "
+                    "it (RFC 1047), so it is not sent again by itself; `digest send --retry-unknown` resends"
+                ) from None
+            raise
         finally:
             if smtp.sock is not None:
                 smtp.sock.settimeout(self.opts.timeout)
@@ -283,6 +322,9 @@ class SMTPBackend(BaseBackend):
                 return SendResult(message, ok=True, code=code, reply=reply, attempts=attempt)
             except _Permanent as exc:
                 return SendResult(message, ok=False, code=exc.code, reply=exc.reason, attempts=attempt)
+            except _Unanswered as exc:
+                link.drop()  # the conversation is out of step: never reuse this connection
+                return SendResult(message, ok=False, reply=str(exc), attempts=attempt, unknown=True)
             except _Transient as exc:
                 code, reason = exc.code, exc.reason
                 if exc.reconnect:

@@ -6,13 +6,17 @@ the sending code reads plain attributes instead of parsing strings.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from digest.deliver.base import BaseBackend
 from digest.errors import ConfigError
+
+log = logging.getLogger("digest.deliver.smtp")
 
 KNOWN = ("tls", "connections", "rate", "timeout", "data_timeout", "cafile", "helo")
 # The reply to the message's last byte: the server may be delivering or scanning it, and
@@ -28,6 +32,22 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@functools.cache
+def _fqdn() -> str:
+    return socket.getfqdn()
+
+
+def default_helo(from_address: str) -> str:
+    """The name to greet the server with: this machine's fully qualified name when it has one,
+    else the From address's domain. A short host name ("vm") is refused by servers that check
+    it (Postfix's reject_non_fqdn_helo_hostname answers 504 to every message)."""
+    fqdn = _fqdn()
+    if "." in fqdn and not fqdn.endswith((".localdomain", ".local", ".localhost")) and fqdn != "localhost.localdomain":
+        return fqdn
+    domain = from_address.rpartition("@")[2].strip().lower()
+    return domain or "localhost"
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,13 @@ class SMTPOptions:
             )
         timeout = backend.option_float("timeout", settings.delivery.timeout, 0.1, 600) or 30.0
         data_timeout = max(timeout, backend.option_float("data_timeout", DATA_DONE_TIMEOUT, 0.1, 3600) or 0)
+        if data_timeout < 60:
+            log.warning(
+                "%s: ?data_timeout=%g s is short: RFC 5321 (4.5.3.2.6) gives a server 10 minutes to accept "
+                "a message; a message not answered in time is marked unknown and not resent by itself",
+                shown,
+                data_timeout,
+            )
         cafile = backend.options.get("cafile") or settings.delivery.ca_file
         return cls(
             host=host,
@@ -89,7 +116,7 @@ class SMTPOptions:
             timeout=timeout,
             data_timeout=data_timeout,
             cafile=str(settings.resolve(cafile)) if cafile else None,
-            helo=backend.options.get("helo") or socket.gethostname() or "localhost",
+            helo=backend.options.get("helo") or default_helo(settings.delivery.from_address),
             max_attempts=settings.delivery.max_attempts,
             backoff=settings.delivery.retry_backoff,
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from digest.config import Settings, SourceSettings
 from digest.errors import DigestError, InputError
 from digest.ingest.files import article_from_text, read_file, read_path
+from digest.ingest.filters import Selected, select
 from digest.models import Article
 
 Spec = str | SourceSettings
@@ -47,17 +48,25 @@ def describe(spec: Spec) -> str:
     return spec
 
 
+def read_configured(spec: SourceSettings, settings: Settings) -> Selected:
+    """A configured source's articles after its include/exclude filters (and how many they left out)."""
+    if spec.type == "path":
+        return select(spec, read_path(str(settings.resolve(spec.path or "")), settings))
+    from digest.ingest import remote
+
+    if spec.type == "feed":
+        found = remote.read_feed(
+            spec.url or "", settings, max_items=spec.max_items, fetch_full_text=spec.fetch_full_text
+        )
+        return select(spec, found)
+    return select(spec, [remote.read_page(spec.url or "", settings)])
+
+
 def read_source(spec: Spec, settings: Settings) -> list[Article]:
     if isinstance(spec, SourceSettings):
-        if spec.type == "path":
-            return read_path(str(settings.resolve(spec.path or "")), settings)
-        from digest.ingest import remote
-
-        if spec.type == "feed":
-            return remote.read_feed(
-                spec.url or "", settings, max_items=spec.max_items, fetch_full_text=spec.fetch_full_text
-            )
-        return [remote.read_page(spec.url or "", settings)]
+        return read_configured(spec, settings).articles
+    if not spec.strip():
+        raise InputError('an empty source: give a file, a folder, a quoted glob, "-" for stdin or an http(s) URL')
     if spec == "-":
         limit = settings.ingest.max_file_bytes
         data = sys.stdin.buffer.read(limit + 1)
@@ -109,4 +118,13 @@ def collect(
     return result
 
 
-__all__ = ["Collected", "SourceFailure", "article_from_text", "collect", "read_file", "read_path", "read_source"]
+__all__ = [
+    "Collected",
+    "SourceFailure",
+    "article_from_text",
+    "collect",
+    "read_configured",
+    "read_file",
+    "read_path",
+    "read_source",
+]

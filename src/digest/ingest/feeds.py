@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from digest.errors import InputError
+from digest.ingest.images import entry_categories, entry_image
 from digest.ingest.web import fragment_to_text, paragraphs
 from digest.links import canonical_url
 from digest.models import Article
@@ -95,6 +96,8 @@ def entry_article(entry: Any, feed_url: str, site: str | None, language: str | N
         site=site,
         language=language,
         guid=guid,
+        image=entry_image(entry, link or feed_url),
+        categories=entry_categories(entry),
     )
 
 

@@ -1,31 +1,31 @@
 """Safe HTTP GET for feeds and pages: the only place `digest` talks to the web to read.
 
 Why not just ``httpx.get``: a newsletter tool fetches URLs that other people wrote (feed
-entries, redirects), so every connection is checked against private/loopback/link-local/
-multicast/reserved addresses *at connect time* (the checked address is the one connected
-to, so DNS rebinding cannot swap it), redirects are followed by hand so each hop's scheme is
-checked, bodies are streamed under a size cap, and every failure is one readable line.
+entries, redirects), so every connection goes through the address guard and one wall-clock
+deadline covers the whole request (``guard``), redirects are followed by hand so each hop's
+scheme is checked, bodies are decoded layer by layer under a size cap that counts decoded
+bytes (``decoding``), and every failure is one readable line.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import ssl
 import threading
-import time
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from digest.config import FetchSettings
 from digest.errors import FetchError
+from digest.ingest.decoding import ACCEPT_ENCODING, decoder
+from digest.ingest.guard import AddressRefused, DeadlinePassed, GuardedBackend, deadline
+from digest.ingest.guard import address_problem as address_problem  # re-exported for callers
+from digest.ingest.guard import resolve_checked as resolve_checked
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,6 @@ ANY_DOCUMENT = HTML_TYPES | FEED_TYPES
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
 
-class AddressRefused(FetchError):
-    """The host resolves to an address we must not connect to (SSRF guard)."""
-
-
 def human_size(n: int) -> str:
     if n >= 1_000_000:
         return f"{n / 1_000_000:g} MB"
@@ -63,81 +59,6 @@ def human_size(n: int) -> str:
 
 def _seconds(t: float) -> str:
     return f"{t:g} s"
-
-
-def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why an address is off limits for fetching by default (None: public, fine)."""
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
-    if ip.is_loopback:
-        return "a loopback"
-    if ip.is_link_local:
-        return "a link-local"
-    if ip.is_multicast:
-        return "a multicast"
-    if ip.is_unspecified:
-        return "an unspecified"
-    if ip.is_private:
-        return "a private"
-    if ip.is_reserved:
-        return "a reserved"
-    if not ip.is_global:
-        return "a non-public"
-    return None
-
-
-def resolve_checked(host: str, port: int, allow_private: bool) -> list[str]:
-    """Resolve ``host`` and return addresses safe to connect to; refuse if any is private.
-
-    One bad address among several is enough to refuse: an attacker controlling DNS could
-    otherwise make us try the private one.
-    """
-    bare = host.strip("[]")
-    try:
-        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve host {bare}: {exc.strerror or exc}") from None
-    addresses: list[str] = []
-    for _family, _type, _proto, _canon, sockaddr in infos:
-        addr = str(sockaddr[0]).split("%", 1)[0]
-        if addr not in addresses:
-            addresses.append(addr)
-    if not allow_private:
-        for addr in addresses:
-            problem = address_problem(ipaddress.ip_address(addr))
-            if problem:
-                raise AddressRefused(
-                    f"refused: resolves to {problem} address ({addr}); "
-                    "set [fetch] allow_private_addresses = true to allow"
-                )
-    if not addresses:
-        raise FetchError(f"cannot resolve host {bare}")
-    return addresses
-
-
-class GuardedBackend(httpcore.SyncBackend):
-    """httpcore's socket backend, but it connects only to addresses it has just checked."""
-
-    def __init__(self, allow_private: bool) -> None:
-        self.allow_private = allow_private
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        last: Exception | None = None
-        for addr in resolve_checked(host, port, self.allow_private):
-            try:
-                return super().connect_tcp(addr, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
 
 
 @dataclass(frozen=True)
@@ -181,6 +102,15 @@ def check_scheme(url: str, original: str | None = None) -> None:
         raise FetchError(f"{where}: not a valid URL (no host)")
 
 
+_live: weakref.WeakSet[Fetcher] = weakref.WeakSet()
+
+
+def abort_all_fetches() -> None:
+    """A process is stopping: every fetch in flight, in any thread, ends now."""
+    for fetcher in list(_live):
+        fetcher.abort()
+
+
 class Fetcher:
     """One pooled, guarded HTTP client; thread-safe, so one per ingest run or collect."""
 
@@ -192,17 +122,23 @@ class Fetcher:
         pool = getattr(transport, "_pool", None)
         if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover - httpx internals moved
             raise RuntimeError("httpx transport has no network backend hook: cannot guard addresses")
-        pool._network_backend = GuardedBackend(settings.allow_private_addresses)
+        self._backend = GuardedBackend(settings.allow_private_addresses)
+        pool._network_backend = self._backend
+        _live.add(self)
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout),
             follow_redirects=False,
             trust_env=False,  # a proxy would connect on our behalf, past the address check
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     def close(self) -> None:
         self._client.close()
+
+    def abort(self) -> None:
+        """From another thread: every fetch in flight ends now (a run stopped by a signal)."""
+        self._backend.abort()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -223,24 +159,26 @@ class Fetcher:
         seen = {url}
         current = url
         timeout = self.settings.timeout
-        deadline = time.monotonic() + max(4 * timeout, timeout + 5)
         headers = {"Accept": _accept_header(accept)}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            for _hop in range(self.settings.max_redirects + 1):
-                with self._client.stream("GET", current, headers=headers) as resp:
-                    if resp.status_code in REDIRECT_CODES and resp.headers.get("location"):
-                        nxt = urljoin(current, resp.headers["location"].strip())
-                        check_scheme(nxt, original=url)
-                        if nxt in seen:
-                            raise FetchError(f"{url}: redirect loop ({current} -> {nxt})")
-                        seen.add(nxt)
-                        current = nxt
-                        continue
-                    return self._finish(url, current, resp, accept, deadline)
+            with deadline(timeout):  # one clock for DNS, connect, TLS, headers, body, every redirect
+                for _hop in range(self.settings.max_redirects + 1):
+                    with self._client.stream("GET", current, headers=headers) as resp:
+                        if resp.status_code in REDIRECT_CODES and resp.headers.get("location"):
+                            nxt = urljoin(current, resp.headers["location"].strip())
+                            check_scheme(nxt, original=url)
+                            if nxt in seen:
+                                raise FetchError(f"{url}: redirect loop ({current} -> {nxt})")
+                            seen.add(nxt)
+                            current = nxt
+                            continue
+                        return self._finish(url, current, resp, accept)
+        except DeadlinePassed:
+            raise FetchError(f"{url}: timed out after {_seconds(timeout)}") from None
         except AddressRefused as exc:
             host = urlsplit(current).hostname
             prefix = url if current == url else f"{url}: redirect to {host}"
@@ -255,14 +193,14 @@ class Fetcher:
             raise FetchError(f"{url}: cannot connect: {_reason(exc)}") from None
         except httpx.InvalidURL as exc:
             raise FetchError(f"{url}: not a valid URL: {exc}") from None
+        except (httpx.RemoteProtocolError, httpx.LocalProtocolError) as exc:
+            raise FetchError(f"{url}: the server sent a malformed or oversized response ({_reason(exc)})") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{url}: {type(exc).__name__}: {_reason(exc)}") from None
         limit = self.settings.max_redirects
         raise FetchError(f"{url}: too many redirects (more than {limit})")
 
-    def _finish(
-        self, url: str, current: str, resp: httpx.Response, accept: frozenset[str], deadline: float
-    ) -> Response:
+    def _finish(self, url: str, current: str, resp: httpx.Response, accept: frozenset[str]) -> Response:
         etag = resp.headers.get("etag")
         last_modified = resp.headers.get("last-modified")
         if resp.status_code == 304:
@@ -275,17 +213,21 @@ class Fetcher:
             raise FetchError(f"{url}: unsupported content type {mime}")
         cap = self.settings.max_bytes
         declared = resp.headers.get("content-length")
+        encoding = resp.headers.get("content-encoding")
         if declared and declared.isdigit() and int(declared) > cap:
             raise FetchError(f"{url}: response over the {human_size(cap)} limit")
+        body = decoder(resp.iter_raw(), encoding)
         chunks: list[bytes] = []
         size = 0
-        for chunk in resp.iter_bytes():
+        while True:
+            chunk = body.read(min(cap + 1 - size, 256 * 1024))  # decoded bytes, counted as they come
+            if not chunk:
+                break
             size += len(chunk)
             if size > cap:
                 raise FetchError(f"{url}: response over the {human_size(cap)} limit")
-            if time.monotonic() > deadline:
-                raise FetchError(f"{url}: timed out reading the response")
             chunks.append(chunk)
+        headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-encoding"}
         return Response(
             url=url,
             final_url=current,
@@ -295,7 +237,7 @@ class Fetcher:
             charset=charset,
             etag=etag,
             last_modified=last_modified,
-            headers=dict(resp.headers),
+            headers=headers,
         )
 
 

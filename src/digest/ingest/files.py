@@ -69,6 +69,8 @@ def sniff_format(text: str) -> str:
             return "json"
         except ValueError:
             pass
+        except RecursionError:
+            return "json"  # so the reader says what is wrong with it
     if looks_like_html(head):
         return "html"
     if head.startswith("---\n") or re.match(r"#{1,6}\s+\S", head):

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from digest.errors import InputError
+from digest.ingest.images import clean_categories, mapping_image
 from digest.models import Article, Related
 
 TEXT_KEYS = ("text", "body", "content", "articleBody")
@@ -55,26 +56,37 @@ def article_from_mapping(data: Any, source: str) -> tuple[Article, bool]:
             break
     title = _str(data.get("title")) or _str(data.get("headline"))
     author = data.get("author")
+    url = _str(data.get("url")) or _str(data.get("link"))
     article = Article(
         title=title or "",
         text=text,
         source=source,
-        url=_str(data.get("url")) or _str(data.get("link")),
+        url=url,
         published=published,
         author=_str(author.get("name")) if isinstance(author, dict) else _str(author),
         site=_str(data.get("site")) or _str(data.get("source_name")),
         language=_str(data.get("language")) or _str(data.get("lang")),
         related=_related(data.get("related")),
         guid=_str(data.get("id")) if isinstance(data.get("id"), str) else None,
+        image=mapping_image(data.get("image"), url),
+        categories=clean_categories(data.get("categories") or data.get("category") or []),
     )
     return article, title is not None
 
 
-def parse_json(text: str, source: str) -> list[tuple[Article, bool]]:
+def load_json(text: str, source: str) -> Any:
+    """Decoded JSON, or InputError naming ``source``: malformed, or nested too deep to read
+    (100,000 opening brackets exhaust Python's stack in the standard decoder)."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(f"{source}: JSON nested too deeply to read (an article is an object of strings)") from None
+
+
+def parse_json(text: str, source: str) -> list[tuple[Article, bool]]:
+    data = load_json(text, source)
     if isinstance(data, list):
         if not data:
             raise InputError(f"{source}: an empty JSON list")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from digest.models import Related
@@ -589,7 +589,7 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
         elif u.related_header:
             found, used = _parse_related(main[i + 1 :])
             if found:
-                add_related(found)
+                add_related([replace(r, block=u.text) for r in found])
                 dropped.extend(x.text for x in main[i : i + 1 + used])
                 i += 1 + used
                 continue
@@ -605,7 +605,7 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
     for j, u in enumerate(tail):
         if u.related_header:
             found, _ = _parse_related(tail[j + 1 :])
-            add_related(found)
+            add_related([replace(r, block=u.text) for r in found])
         else:
             m = _INLINE_RELATED.match(u.text)
             if m:

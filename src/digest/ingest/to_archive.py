@@ -15,9 +15,10 @@ from typing import Any
 
 from digest.config import Settings, SourceSettings
 from digest.errors import ConfigError, DigestError
-from digest.ingest import describe, read_source
+from digest.ingest import describe, read_configured
 from digest.ingest.extract_pool import parallel_extraction
 from digest.ingest.fetch import Fetcher
+from digest.ingest.filters import select
 from digest.ingest.remote import fetch_feed, fetch_page
 from digest.models import Article
 from digest.storage.archive import Archive, FeedState, Stored
@@ -33,6 +34,7 @@ class SourceReport:
     not_modified: bool = False
     warnings: list[str] = field(default_factory=list)
     article_ids: list[int] = field(default_factory=list)
+    filtered: int = 0  # left out by the source's include/exclude
 
     @property
     def failed(self) -> bool:
@@ -47,6 +49,7 @@ class SourceReport:
             "failed": self.failed,
             "error": self.error,
             "not_modified": self.not_modified,
+            "filtered": self.filtered,
             "warnings": self.warnings,
         }
 
@@ -88,17 +91,29 @@ class _Outcome:
     not_modified: bool = False
     warnings: list[str] = field(default_factory=list)
     state: tuple[str, str | None, str | None, str | None] | None = None  # url, etag, last_modified, hash
+    filtered: int = 0
+
+
+def _one(
+    spec: SourceSettings, settings: Settings, archive: Archive, fetcher: Fetcher, state: FeedState | None
+) -> _Outcome:
+    out = _fetch_one(spec, settings, archive, fetcher, state)
+    if spec.type != "path":  # a path source was filtered by read_configured
+        chosen = select(spec, out.articles)
+        out.articles, out.filtered = chosen.articles, chosen.filtered
+    return out
 
 
 def _label(spec: SourceSettings) -> str:
     return describe(spec) if spec.name else (spec.url or spec.path or "source")
 
 
-def _one(
+def _fetch_one(
     spec: SourceSettings, settings: Settings, archive: Archive, fetcher: Fetcher, state: FeedState | None
 ) -> _Outcome:
     if spec.type == "path":
-        return _Outcome(articles=read_source(spec, settings))
+        chosen = read_configured(spec, settings)
+        return _Outcome(articles=chosen.articles, filtered=chosen.filtered)
     url = spec.url or ""
     if spec.type == "feed":
         got = fetch_feed(
@@ -179,8 +194,12 @@ def ingest_sources(
                                 progress(entry)
                         finished = []
             except BaseException:  # Ctrl-C / SIGTERM: start no more sources, keep what is done
+                fetcher.abort()  # fetches in flight end now, so the pool's exit does not wait for them
                 pool.shutdown(wait=False, cancel_futures=True)
                 _record_batch(finished, arch)
+                if progress:
+                    for entry, _, _ in finished:
+                        progress(entry)
                 raise
     finally:
         if owned:
@@ -235,6 +254,7 @@ def _fill(entry: SourceReport, outcome: _Outcome, stored: list[Stored]) -> None:
     entry.not_modified = outcome.not_modified
     entry.warnings = outcome.warnings
     entry.article_ids = [s.id for s in stored]
+    entry.filtered = outcome.filtered
 
 
 def _record(entry: SourceReport, fut: Future[_Outcome], archive: Archive, before: FeedState | None) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from digest.errors import InputError
+from digest.ingest.images import page_categories, page_image
 from digest.ingest.scraped_text import _INLINE_RELATED, _RELATED_HEADER, clean_scraped_text
 from digest.models import Article, Related
 
@@ -93,6 +94,8 @@ def extract_article(html: str | bytes, source: str, url: str | None = None, titl
     meta = _page_metadata(tree, url)
     page_url = _page_url((meta or {}).get("url"), url)
     related = related_links(tree, page_url)  # before extraction prunes the tree in place
+    image = page_image(tree, page_url)
+    categories = page_categories(tree)
     if meta is None:
         text, meta = _run(tree, url, with_metadata=True)
     else:
@@ -139,6 +142,8 @@ def extract_article(html: str | bytes, source: str, url: str | None = None, titl
         # (detecting here would load a language model into every ingest run).
         language=_language(meta.get("language")) or html_language(html),
         related=related,
+        image=image,
+        categories=categories,
     )
 
 
@@ -237,7 +242,7 @@ def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> li
     found: list[Related] = []
     seen: set[str] = set()
 
-    def add(anchor: Any) -> None:
+    def add(anchor: Any, block: str | None = None) -> None:
         title = " ".join("".join(anchor.itertext()).split())
         href = anchor.get("href")
         if len(title.split()) < 3 or title.casefold() in seen or len(found) >= limit:
@@ -246,7 +251,7 @@ def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> li
         link = urljoin(base_url, href) if base_url and href else href
         if link and not link.lower().startswith(("http://", "https://")) and not base_url:
             link = link if link.startswith("/") else None
-        found.append(Related(title=title, url=link or None))
+        found.append(Related(title=title, url=link or None, block=block))
 
     for el in tree.iter(*_HEADING_TAGS):
         if _first_word(el) not in _OPENING_WORDS:  # cheap: most elements stop here
@@ -263,7 +268,7 @@ def related_links(tree: Any, base_url: str | None = None, limit: int = 12) -> li
                 if node is el:
                     after = True
                 elif after and node.tag == "a" and el not in node.iterancestors():
-                    add(node)
+                    add(node, text)
         elif el.tag == "p" and _INLINE_RELATED.match(text):
             for a in el.iter("a"):
                 add(a)

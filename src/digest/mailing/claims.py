@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, func, literal, or_, select, update
 
-from digest.mailing.sendlog import FAILED, PENDING, Target
+from digest.mailing.sendlog import FAILED, PENDING, UNKNOWN, Target
 from digest.mailing.subscribers import ACTIVE
 from digest.storage.locks import Locks
 from digest.storage.schema import sends, subscribers
@@ -75,6 +75,7 @@ class Claims:
         list_name: str,
         *,
         retry_failed: bool = False,
+        retry_unknown: bool = False,
         batch: int = BATCH,
         lease: float = DEFAULT_LEASE,
         cancel: threading.Event | None = None,
@@ -84,6 +85,7 @@ class Claims:
         self.digest_id = digest_id
         self.list_name = list_name
         self.retry_failed = retry_failed
+        self.retry_unknown = retry_unknown
         self.batch = batch
         self.lease = lease
         self.cancel = cancel
@@ -126,10 +128,12 @@ class Claims:
         return literal(datetime.now(UTC) + timedelta(seconds=self.lease), sends.c.lease_until.type)
 
     def _owed(self) -> ColumnElement[bool]:
-        """Rows this run still owes a message (a retry run: also those failed before it began)."""
+        """Rows this run still owes a message (a retry run: also those failed, or left without an
+        answer, before it began)."""
+        again = [*([FAILED] if self.retry_failed else []), *([UNKNOWN] if self.retry_unknown else [])]
         wanted: ColumnElement[bool] = sends.c.status == PENDING
-        if self.retry_failed:
-            wanted = or_(wanted, and_(sends.c.status == FAILED, sends.c.updated_at < self.started))
+        if again:
+            wanted = or_(wanted, and_(sends.c.status.in_(again), sends.c.updated_at < self.started))
         on_list = (
             select(subscribers.c.id)
             .where(subscribers.c.id == sends.c.subscriber_id)
@@ -148,7 +152,7 @@ class Claims:
         return and_(
             sends.c.digest_id == self.digest_id,
             sends.c.claimed_by == self.sender,
-            sends.c.status.in_([PENDING, FAILED]),
+            sends.c.status.in_([PENDING, FAILED, UNKNOWN]),
         )
 
     # ------------------------------------------------------------ claiming
@@ -175,12 +179,14 @@ class Claims:
             people = {
                 p.id: p
                 for p in conn.execute(
-                    select(subscribers.c.id, subscribers.c.email, subscribers.c.name).where(subscribers.c.id.in_(ids))
+                    select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.token).where(
+                        subscribers.c.id.in_(ids)
+                    )
                 )
             }
         self.stats.claimed += len(rows)
         self.stats.resent += sum(1 for r in rows if r.status == PENDING and r.attempts > 0)
-        return [Target(i, people[i].email, people[i].name) for i in ids if i in people]
+        return [Target(i, people[i].email, people[i].name, people[i].token) for i in ids if i in people]
 
     def _others(self) -> list[str]:
         """Senders holding rows still owed (their lease not run out)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
@@ -55,18 +56,44 @@ def find_digest(engine: Engine, edition: str) -> tuple[int, RenderedEmail | None
     return row.id, rendered
 
 
-def save_digest(engine: Engine, edition: str, title: str, rendered: RenderedEmail) -> int:
+# An edition under review (a job with approve = true) is sent only once approved.
+DRAFT, APPROVED, DISCARDED = "draft", "approved", "discarded"
+
+
+def check_sendable(engine: Engine, edition: str) -> None:
+    """InputError when the edition waits for review or was discarded: only approval sends it."""
+    with engine.connect() as conn:
+        status = conn.execute(select(digests.c.status).where(digests.c.edition == edition)).scalar()
+    if status == DRAFT:
+        raise InputError(
+            f"edition {edition} is a draft waiting for review: send it with `digest editions approve {edition}` "
+            f"(or drop it with `digest editions discard {edition}`)"
+        )
+    if status == DISCARDED:
+        raise InputError(f"edition {edition} was discarded by an editor: it is never sent")
+
+
+def save_digest(
+    engine: Engine, edition: str, title: str, rendered: RenderedEmail, data: dict[str, Any] | None = None
+) -> int:
     """Freeze an edition's rendering: every later run of this edition sends exactly this.
 
-    If another run froze it first, theirs stands (``find_digest`` returns it)."""
-    values = {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    ``data`` (the digest as data) is kept beside it for the web archive and feeds. If another
+    run froze it first, theirs stands (``find_digest`` returns it)."""
+    values: dict[str, Any] = {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    if data is not None:
+        values["data"] = data
     try:
         with engine.begin() as conn:
-            row = conn.execute(select(digests.c.id, digests.c.html).where(digests.c.edition == edition)).first()
+            row = conn.execute(
+                select(digests.c.id, digests.c.html, digests.c.data).where(digests.c.edition == edition)
+            ).first()
             if row is None:
                 result = conn.execute(insert(digests).values(edition=edition, title=title, created_at=_now(), **values))
                 return int(result.inserted_primary_key[0])  # type: ignore[index]
             if row.html is None:
+                if row.data is not None:
+                    values.pop("data", None)  # a reviewed draft's data carries the editors' edits
                 conn.execute(update(digests).where(digests.c.id == row.id).values(**values))
             return int(row.id)
     except IntegrityError:  # a run on another machine (shared database) inserted it just now

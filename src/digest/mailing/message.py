@@ -23,14 +23,17 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.config import Settings
 from digest.deliver.base import OutgoingMessage, has_line_break
+from digest.deliver.smtp_options import is_loopback
 from digest.errors import ConfigError, DeliveryError, InputError
 from digest.mailing.addresses import normalize_email
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
-from digest.mailing.tokens import UnsubscribeSigner, unsubscribe_url
+from digest.mailing.tokens import UnsubscribeSigner, unsubscribe_template, unsubscribe_url
 from digest.render.email import RenderedEmail
+from digest.sanitize import header_text
 
 POLICY = email.policy.SMTP
 TEST_PREFIX = "[TEST] "
@@ -131,6 +134,25 @@ def _cut(line: str) -> list[str]:
     return [first, *pieces] if first else pieces
 
 
+def return_path_template(settings: Settings) -> str | None:
+    """[delivery] return_path ("bounces+{token}@example.org"), checked: the envelope sender each
+    message gets, so a bounce names the subscriber and edition even when it hides the address."""
+    value = settings.delivery.return_path
+    if not value:
+        return None
+    local, at, domain = value.rpartition("@")
+    if not at or local.count("{token}") != 1 or "{" in domain or not re.fullmatch(r"[A-Za-z0-9.+_{}=-]+", local):
+        raise ConfigError(
+            f"[delivery] return_path: expected an address with one {{token}} in its local part, "
+            f'like "bounces+{{token}}@example.org", got {value!r}'
+        )
+    try:
+        normalize_email(local.replace("{token}", "x") + "@" + domain)
+    except InputError as exc:
+        raise ConfigError(f"[delivery] return_path: {exc}") from None
+    return value
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:60] or "digest"
@@ -155,7 +177,7 @@ class Sender:
             reply_to = normalize_email(d.reply_to) if d.reply_to else None
         except InputError as exc:
             raise ConfigError(f"[delivery]: {exc}") from None
-        return cls(from_address, d.from_name, from_address.rsplit("@", 1)[1], reply_to)
+        return cls(from_address, header_text(d.from_name), from_address.rsplit("@", 1)[1], reply_to)
 
     def from_header(self) -> Address:
         return Address(display_name=self.from_name, addr_spec=self.from_address)
@@ -169,17 +191,26 @@ class Envelope:
     from_name: str
     domain: str
     reply_to: str | None
-    list_id: str
+    list_label: str  # the List-Id phrase: the newsletter's name
+    list_ident: str  # the List-Id itself, like daily.example.com
     unsubscribe_url: str
     unsubscribe_mailto: str | None
+    return_path: str | None = None  # MAIL FROM with {token} (VERP), when bounces go to a mailbox
+
+    @property
+    def list_id(self) -> str:
+        """The List-Id header value (RFC 2919); the phrase is quoted (or encoded) when it
+        holds characters a bare phrase may not, as "News: Morning, Edition" does."""
+        return formataddr((self.list_label, self.list_ident), charset="utf-8")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Envelope:
         d = settings.delivery
         sender = Sender.from_settings(settings)
+        url = unsubscribe_template(settings)
         for name, value in [
             ("List-Id", d.list_id or ""),
-            ("List-Unsubscribe", d.unsubscribe_url),
+            ("List-Unsubscribe", url),
             ("List-Unsubscribe (mailto)", d.unsubscribe_mailto or ""),
         ]:
             check_header(name, value)
@@ -191,8 +222,8 @@ class Envelope:
                 raise ConfigError(f"[delivery]: {exc}") from None
             if not mailto.startswith("mailto:"):
                 mailto = f"mailto:{mailto}?subject=unsubscribe"
-        url = d.unsubscribe_url
-        if not url.startswith("https://") or "{token}" not in url:
+        local = url.startswith("http://") and is_loopback(urlsplit(url).hostname or "")
+        if not (url.startswith("https://") or local) or "{token}" not in url:
             raise ConfigError(
                 "[delivery] unsubscribe_url: expected an https:// URL containing {token} "
                 f"(one-click unsubscribe, RFC 8058), got {url!r}"
@@ -202,10 +233,21 @@ class Envelope:
                 f"[delivery] unsubscribe_url: expected a percent-encoded ASCII URL of at most {_MAX_URL} characters"
             )
         domain = sender.domain
-        list_id = d.list_id or f"{_slug(settings.digest.title)}.{domain}"
-        if "<" not in list_id:
-            list_id = f"{settings.digest.title} <{list_id}>"
-        return cls(sender.from_address, sender.from_name, domain, sender.reply_to, list_id, url, mailto)
+        label, ident = settings.digest.title, d.list_id or f"{_slug(settings.digest.title)}.{domain}"
+        if "<" in ident:  # "Name <list.example.com>" given whole
+            label, _, rest = ident.rpartition("<")
+            label, ident = label.strip().strip('"') or settings.digest.title, rest.rstrip(">").strip()
+        return cls(
+            sender.from_address,
+            sender.from_name,
+            domain,
+            sender.reply_to,
+            " ".join(label.split()),
+            ident,
+            url,
+            mailto,
+            return_path_template(settings),
+        )
 
     def for_list(self, list_name: str) -> Envelope:
         """Another subscriber list is another mailing list (RFC 2919): its own List-Id.
@@ -215,8 +257,7 @@ class Envelope:
         """
         if list_name == DEFAULT_LIST:
             return self
-        label, _, ident = self.list_id.rpartition("<")
-        return replace(self, list_id=f"{label.strip()} ({list_name}) <{list_name}.{ident}".lstrip())
+        return replace(self, list_label=f"{self.list_label} ({list_name})", list_ident=f"{list_name}.{self.list_ident}")
 
 
 class MessageFactory:
@@ -235,7 +276,7 @@ class MessageFactory:
         self.envelope = env = Envelope.from_settings(settings).for_list(self.list_name)
         self.rendered = rendered
         self.signer = signer
-        subject = check_header("Subject", rendered.subject)
+        subject = header_text(check_header("Subject", rendered.subject))
         self.subject = (TEST_PREFIX if test else "") + " ".join(subject.split())
         self._tz = datetime.now().astimezone().tzinfo
         self._date_second = -1
@@ -276,16 +317,30 @@ class MessageFactory:
             self._date_value = format_datetime(datetime.fromtimestamp(now, self._tz))
         return self._date_value
 
-    def unsubscribe_url(self, email: str) -> str:
-        return self.envelope.unsubscribe_url.replace("{token}", self.signer.token(email, self.list_name))
+    def unsubscribe_url(self, email: str, selector: str | None = None) -> str:
+        """The recipient's link: opaque when their subscriber row is known (``selector``); a
+        version 1 token (the address inside) only for a test copy to someone not subscribed."""
+        token = self.signer.reader_token(selector) if selector else self.signer.token(email, self.list_name)
+        return self.envelope.unsubscribe_url.replace("{token}", token)
 
-    def build(self, email: str, name: str | None = None, ref: Any = None) -> OutgoingMessage:
-        """One recipient's message; HeaderInjectionError if their address or name has CR/LF."""
+    def build(
+        self,
+        email: str,
+        name: str | None = None,
+        ref: Any = None,
+        edition_id: int | None = None,
+        selector: str | None = None,
+    ) -> OutgoingMessage:
+        """One recipient's message; HeaderInjectionError if their address or name has CR/LF.
+
+        With [delivery] return_path, an edition's message (``edition_id`` and the subscriber
+        id as ``ref``) goes out with its own envelope sender: a bounce then names who and which
+        edition even when the bouncing server rewrites or hides the recipient."""
         check_header("To", email)
         if name:
-            name = " ".join(check_header("To (name)", name).split())
+            name = " ".join(header_text(check_header("To (name)", name)).split())
         env = self.envelope
-        url = self.unsubscribe_url(email)
+        url = self.unsubscribe_url(email, selector)
         html, text = self.rendered.personalize(url, name or None)
         message_id = make_msgid(domain=env.domain)
         unsubscribe = f"List-Unsubscribe: <{url}>"
@@ -311,4 +366,8 @@ class MessageFactory:
                 after_html,
             ]
         )
-        return OutgoingMessage(env.from_address, email, data, message_id, ref)
+        sender, token = env.from_address, None
+        if env.return_path and edition_id is not None and isinstance(ref, int):
+            token = self.signer.bounce_token(edition_id, ref)
+            sender = env.return_path.replace("{token}", token)
+        return OutgoingMessage(sender, email, data, message_id, ref, bounce_token=token)

@@ -19,6 +19,7 @@ from digest.deliver.registry import backend_from_url
 from digest.errors import ConfigError, InputError
 from digest.mailing.addresses import normalize_email
 from digest.mailing.message import Sender, check_header
+from digest.sanitize import header_text
 
 
 def compose_notice(
@@ -37,7 +38,7 @@ def compose_notice(
     except InputError as exc:
         raise ConfigError(f"recipient: {exc}") from None
     msg = EmailMessage(policy=email.policy.SMTP)
-    msg["Subject"] = check_header("Subject", " ".join(subject.split()))
+    msg["Subject"] = check_header("Subject", " ".join(header_text(subject).split()))
     msg["From"] = sender.from_header()
     msg["To"] = ", ".join(recipients)
     if sender.reply_to:

@@ -40,14 +40,15 @@ from sqlalchemy import Engine
 from digest.config import Settings
 from digest.deliver.base import BaseBackend, OutgoingMessage, SendResult
 from digest.deliver.registry import backend_from_url
-from digest.errors import DeliveryError, InputError
+from digest.errors import ConfigError, DeliveryError, InputError
 from digest.mailing import claims, editions, sendlog
 from digest.mailing.addresses import normalize_email
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
 from digest.mailing.message import HeaderInjectionError, MessageFactory
 from digest.mailing.subscribers import count_active
 from digest.mailing.subscribers import get as get_subscriber
-from digest.mailing.tokens import signer_for
+from digest.mailing.tokens import is_example_url, signer_for, unsubscribe_template
+from digest.models import Digest, digest_to_data
 from digest.render.email import RenderedEmail, render_email
 from digest.storage.archive import Archive
 from digest.storage.engine import open_engine
@@ -77,6 +78,9 @@ class SendReport:
     list_name: str = DEFAULT_LIST
     cancelled: bool = False  # stopped by ``cancel`` before everyone was reached
     pending: int = 0  # still owed after this run (cancelled, or stopped by a delivery error)
+    hard_bounced: int = 0  # failed because the mailbox does not exist: the address is now "bounced"
+    unknown: int = 0  # sent whole but unanswered in this run: may have arrived, not resent by itself
+    unknown_total: int = 0  # all of the edition's messages in that state (earlier runs too)
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, for display
     warnings: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -97,7 +101,22 @@ class SendReport:
             data.update(dry_run=True, would_send=self.would_send)
         if self.skipped_empty:
             data["skipped_empty"] = True
+        if self.unknown:
+            data["unknown"] = self.unknown
+        if self.hard_bounced:
+            data["hard_bounced"] = self.hard_bounced
         return data
+
+    @property
+    def ok(self) -> bool:
+        """False when someone was not reached for a reason worth a retry, or nobody was reached at
+        all: a cron job must not take such a run for a success. Hard bounces alone are not a
+        failure of the run (the address is gone; it is no longer mailed)."""
+        if self.dry_run or self.skipped_empty:
+            return not self.cancelled
+        if self.cancelled or self.unknown or self.failed - self.hard_bounced > 0:
+            return False
+        return not (self.sent == 0 and self.failed > 0)
 
     def note_failure(self, email: str, code: int | None, reason: str) -> None:
         log.warning("not delivered to %s: %s", email, reason)
@@ -112,15 +131,18 @@ class NothingNew(Exception):
 
 
 @dataclass
-class _Edition:
+class PreparedEdition:
+    """An edition ready to send (or to hold for review): its rendering and where it came from."""
+
     digest_id: int | None
     rendered: RenderedEmail
     title: str
     article_ids: list[int] = field(default_factory=list)
     frozen: bool = False  # the rendering came from an earlier run of this edition
+    digest: Digest | None = None  # the digest it was built from (None when frozen)
 
 
-def _rendering(
+def prepare_edition(
     engine: Engine,
     settings: Settings,
     edition: str,
@@ -128,11 +150,11 @@ def _rendering(
     only_new: bool = False,
     skip_if_empty: bool = False,
     list_name: str = DEFAULT_LIST,
-) -> _Edition:
+) -> PreparedEdition:
     """The edition to send: the frozen one if it started, else a fresh build through the archive."""
     found = editions.find_digest(engine, edition)
     if found is not None and found[1] is not None:
-        return _Edition(found[0], found[1], settings.digest.title, frozen=True)
+        return PreparedEdition(found[0], found[1], settings.digest.title, frozen=True)
     from digest.compose.build import build_digest  # the summarizer loads only when an edition is built
 
     archive = Archive(engine, settings)
@@ -155,7 +177,7 @@ def _rendering(
     rendered = render_email(digest, settings)
     for warning in [*digest.warnings, *rendered.warnings]:
         log.warning("%s", warning)
-    return _Edition(found[0] if found else None, rendered, digest.title, built.article_ids)
+    return PreparedEdition(found[0] if found else None, rendered, digest.title, built.article_ids, digest=digest)
 
 
 def _messages(
@@ -172,7 +194,13 @@ def _messages(
         if cancel is not None and cancel.is_set():
             return  # the backend finishes what it has in flight; the rest stays pending
         try:
-            yield factory.build(target.email, target.name, ref=target.id)
+            yield factory.build(
+                target.email,
+                target.name,
+                ref=target.id,
+                edition_id=digest_id if record else None,
+                selector=target.token,
+            )
         except HeaderInjectionError as exc:  # a bad name in the database: never sent, logged failed
             if record:
                 sendlog.record_failure(engine, digest_id, target.id, None, str(exc))
@@ -186,6 +214,7 @@ def send_digest(
     to: Sequence[str] | None = None,
     dry_run: bool = False,
     retry_failed: bool = False,
+    retry_unknown: bool = False,
     progress: Progress | None = None,
     backend: BaseBackend | None = None,
     today: date | None = None,
@@ -213,17 +242,18 @@ def send_digest(
     try:
         if to:
             return run.test_copies(list(to))
-        return run.edition(retry_failed)
+        return run.edition(retry_failed, retry_unknown)
     finally:
         locks.close()
         engine.dispose()
 
 
-def prepare_edition(
+def owe_edition(
     settings: Settings,
     *,
     edition: str | None = None,
     retry_failed: bool = False,
+    retry_unknown: bool = False,
     today: date | None = None,
     only_new: bool = False,
     skip_if_empty: bool = False,
@@ -241,12 +271,14 @@ def prepare_edition(
     locks = locks_for(engine, settings)
     run = _Run(settings, engine, locks, backend, report, today, None, only_new, skip_if_empty, list_name)
     try:
-        prepared = run.prepare(retry_failed)
+        prepared = run.prepare(retry_failed, retry_unknown)
         if prepared is not None:
             report.digest_id = prepared[0]
             done = sendlog.counts(engine, prepared[0], list_name)
-            report.skipped = done.sent + (0 if retry_failed else done.failed)
-            report.pending = done.pending + (done.failed if retry_failed else 0)
+            report.skipped = done.sent + (0 if retry_failed else done.failed) + (0 if retry_unknown else done.unknown)
+            report.pending = (
+                done.pending + (done.failed if retry_failed else 0) + (done.unknown if retry_unknown else 0)
+            )
         return report
     finally:
         locks.close()
@@ -267,8 +299,8 @@ class _Run:
     list_name: str = DEFAULT_LIST
     cancel: threading.Event | None = None
 
-    def build(self) -> _Edition:
-        return _rendering(
+    def build(self) -> PreparedEdition:
+        return prepare_edition(
             self.engine,
             self.settings,
             self.report.edition,
@@ -278,10 +310,11 @@ class _Run:
             self.list_name,
         )
 
-    def freeze(self, built: _Edition) -> tuple[int, RenderedEmail]:
+    def freeze(self, built: PreparedEdition) -> tuple[int, RenderedEmail]:
         """Store the edition's rendering (once) and link its stories; returns what was stored."""
         name = self.report.edition
-        digest_id = editions.save_digest(self.engine, name, built.title, built.rendered)
+        data = digest_to_data(built.digest) if built.digest is not None else None
+        digest_id = editions.save_digest(self.engine, name, built.title, built.rendered, data)
         if built.frozen:
             return digest_id, built.rendered
         found = editions.find_digest(self.engine, name)
@@ -304,7 +337,10 @@ class _Run:
         messages = []
         for address in addresses:
             known = get_subscriber(self.engine, address, self.list_name)
-            messages.append(factory.build(address, known.name if known else None))
+            if known:
+                messages.append(factory.build(address, known.name, selector=known.token))
+            else:
+                messages.append(factory.build(address))
         if report.dry_run:
             report.would_send = len(messages)
             return report
@@ -312,13 +348,16 @@ class _Run:
         report.location = self.backend.location()
         return report
 
-    def prepare(self, retry_failed: bool) -> tuple[int, MessageFactory] | None:
+    def prepare(self, retry_failed: bool, retry_unknown: bool = False) -> tuple[int, MessageFactory] | None:
         """Build and freeze the edition once and owe it to the list; None when there is nothing
         to send (skipped, dry run, nobody on the list: the report says which).
 
         Under the edition's build lock: senders starting one edition at once (lists, processes,
         machines) build it once; the others wait and send the frozen rendering."""
         engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
+        editions.check_sendable(engine, name)
+        if not report.dry_run:
+            check_unsubscribe_link(self.settings, self.backend)
         with editions.build_lock(self.locks, name) as held:
             if held.waited:
                 log.info("edition %s: another sender was building it: using its rendering", name)
@@ -339,8 +378,14 @@ class _Run:
                 if digest_id is not None:
                     done = sendlog.counts(engine, digest_id, lst)
                     report.skipped = done.sent + (0 if retry_failed else done.failed)
+                    report.skipped += 0 if retry_unknown else done.unknown
                 owed = sendlog.targets(
-                    engine, digest_id, retry_failed=retry_failed, include_unlogged=True, list_name=lst
+                    engine,
+                    digest_id,
+                    retry_failed=retry_failed,
+                    retry_unknown=retry_unknown,
+                    include_unlogged=True,
+                    list_name=lst,
                 )
                 for _message in _messages(engine, factory, digest_id or -1, report, owed, record=False):
                     report.would_send += 1
@@ -354,16 +399,16 @@ class _Run:
             sendlog.enqueue(engine, digest_id, lst)
         return digest_id, factory
 
-    def edition(self, retry_failed: bool) -> SendReport:
-        prepared = self.prepare(retry_failed)
+    def edition(self, retry_failed: bool, retry_unknown: bool = False) -> SendReport:
+        prepared = self.prepare(retry_failed, retry_unknown)
         if prepared is None:
             return self.report
         engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
         digest_id, factory = prepared
         report.digest_id = digest_id
         before = sendlog.counts(engine, digest_id, lst)
-        report.skipped = before.sent + (0 if retry_failed else before.failed)
-        total = before.pending + (before.failed if retry_failed else 0)
+        report.skipped = before.sent + (0 if retry_failed else before.failed) + (0 if retry_unknown else before.unknown)
+        total = before.pending + (before.failed if retry_failed else 0) + (before.unknown if retry_unknown else 0)
         again = "digest send" if lst == DEFAULT_LIST else f"digest send --list {lst}"
         share = claims.Claims(
             engine,
@@ -371,9 +416,11 @@ class _Run:
             digest_id,
             lst,
             retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
             lease=self.settings.delivery.claim_lease,
             cancel=self.cancel,
         )
+        cut_off = False
         with share:
             while True:
                 journal = sendlog.SendLog(engine, digest_id, share.sender)
@@ -382,6 +429,10 @@ class _Run:
                 try:
                     _deliver(self.backend, messages, journal, report, self.progress, total, self.cancel)
                 except DeliveryError as exc:
+                    if self.cancel is not None and self.cancel.is_set():
+                        log.warning("edition %s: connections cut after a stop signal: %s", name, exc)
+                        cut_off = True
+                        break  # counted below as cancelled, like a stop between messages
                     left = sendlog.counts(engine, digest_id, lst)
                     owed_count = left.pending + (left.failed if retry_failed else 0)
                     raise DeliveryError(
@@ -407,7 +458,7 @@ class _Run:
             log.warning("%s", report.warnings[-1])
         after = sendlog.counts(engine, digest_id, lst)
         report.pending = after.pending
-        if self.cancel is not None and self.cancel.is_set() and after.pending:
+        if self.cancel is not None and self.cancel.is_set() and (after.pending or cut_off):
             report.cancelled = True
             log.warning(
                 "edition %s: cancelled after %d sent in this run; %d still owed: run `%s` again to resume",
@@ -416,10 +467,21 @@ class _Run:
                 after.pending,
                 again,
             )
-        if after.pending == 0 and after.failed == 0:
+        report.unknown_total = after.unknown
+        if after.pending == 0 and after.failed == 0 and after.unknown == 0:
             editions.mark_complete(engine, digest_id)
         report.location = self.backend.location()
         return report
+
+
+def check_unsubscribe_link(settings: Settings, backend: BaseBackend) -> None:
+    """Readers must be able to leave: mail to real subscribers does not go out with the
+    example unsubscribe address (an outbox or console backend reaches nobody, so it may)."""
+    if backend.reaches_people and is_example_url(unsubscribe_template(settings)):
+        raise ConfigError(
+            "[delivery] unsubscribe_url is still the example address, so readers could not unsubscribe: "
+            "set [web] base_url to where `digest serve` answers, or unsubscribe_url to your own page"
+        )
 
 
 def _deliver(
@@ -459,5 +521,8 @@ def _tally(result: SendResult, report: SendReport) -> None:
     if result.ok:
         report.sent += 1  # only this thread counts successes
         log.info("sent to %s: %s %s", result.message.recipient, result.code or "", result.reply)
+    elif result.unknown:
+        report.unknown += 1
+        log.warning("outcome unknown for %s: %s", result.message.recipient, result.reply)
     else:
         report.note_failure(result.message.recipient, result.code, result.reply)

@@ -30,6 +30,7 @@ from digest.mailing.subscribers import ACTIVE
 from digest.storage.schema import sends, subscribers
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+UNKNOWN = "unknown"  # the whole message went out and no reply came back: it may have arrived
 _MAX_REPLY = 1000
 
 
@@ -44,6 +45,7 @@ class Target:
     id: int
     email: str
     name: str | None
+    token: str | None = None  # the row's link selector (digest.mailing.tokens)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Counts:
     in_flight: int = 0  # pending rows already handed to a backend once (outcome unknown)
     sent: int = 0
     failed: int = 0
+    unknown: int = 0
 
 
 # ------------------------------------------------------------------ recipients
@@ -91,7 +94,13 @@ def counts(engine: Engine, digest_id: int, list_name: str | None = DEFAULT_LIST)
         for status, n, f in conn.execute(q):
             found[status] = n
             flying += int(f or 0)
-    return Counts(pending=found.get(PENDING, 0), in_flight=flying, sent=found.get(SENT, 0), failed=found.get(FAILED, 0))
+    return Counts(
+        pending=found.get(PENDING, 0),
+        in_flight=flying,
+        sent=found.get(SENT, 0),
+        failed=found.get(FAILED, 0),
+        unknown=found.get(UNKNOWN, 0),
+    )
 
 
 def targets(
@@ -99,6 +108,7 @@ def targets(
     digest_id: int | None,
     *,
     retry_failed: bool = False,
+    retry_unknown: bool = False,
     include_unlogged: bool = False,
     batch: int = 500,
     list_name: str = DEFAULT_LIST,
@@ -108,13 +118,13 @@ def targets(
     Keyset pagination (id > last) keeps memory flat and stays correct while the rows being
     read are updated by the sender.
     """
-    statuses = [PENDING, FAILED] if retry_failed else [PENDING]
+    statuses = [PENDING, *([FAILED] if retry_failed else []), *([UNKNOWN] if retry_unknown else [])]
     join_on = and_(sends.c.subscriber_id == subscribers.c.id, sends.c.digest_id == (digest_id or -1))
     wanted: ColumnElement[bool] = sends.c.status.in_(statuses)
     if include_unlogged:
         wanted = or_(wanted, sends.c.status.is_(None))
     q = (
-        select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
+        select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.token)
         .select_from(subscribers.outerjoin(sends, join_on) if include_unlogged else subscribers.join(sends, join_on))
         .where(
             subscribers.c.status == ACTIVE,
@@ -130,7 +140,7 @@ def targets(
         with engine.connect() as conn:
             rows = conn.execute(q, {"last": last}).all()
         for row in rows:
-            yield Target(row.id, row.email, row.name)
+            yield Target(row.id, row.email, row.name, row.token)
         if len(rows) < batch:
             return
         last = rows[-1].id
@@ -207,7 +217,13 @@ class SendLog:
         self._attempt = _Prepared(
             update(sends)
             .where(attempt_on)
-            .values(status=PENDING, attempts=sends.c.attempts + 1, updated_at=bindparam("u")),
+            .values(
+                status=PENDING,
+                attempts=sends.c.attempts + 1,
+                updated_at=bindparam("u"),
+                message_id=bindparam("m"),
+                bounce_token=bindparam("b"),
+            ),
             engine,
         )
         self._outcome = _Prepared(
@@ -232,7 +248,13 @@ class SendLog:
         if self._local.kept is not None:
             self._outcome.run(cursor, self._local.kept)
             self._local.kept = None
-        values = {"d": self.digest_id, "s": message.ref, "u": _now()}
+        values = {
+            "d": self.digest_id,
+            "s": message.ref,
+            "u": _now(),
+            "m": message.message_id,
+            "b": message.bounce_token,
+        }
         if self.sender is not None:
             values["w"] = self.sender
         recorded = self._attempt.run(cursor, values)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
@@ -28,8 +28,8 @@ from digest.deliver.base import has_line_break
 from digest.errors import InputError
 from digest.mailing.addresses import normalize_email
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
-from digest.mailing.tokens import signer_for
-from digest.storage.schema import sends, subscribers
+from digest.mailing.tokens import UnsubscribeSigner, signer_for
+from digest.storage.schema import consents, sends, subscribers
 
 MAX_NAME = 256
 
@@ -52,6 +52,7 @@ class Subscriber:
     created_at: datetime
     unsubscribed_at: datetime | None
     list: str = DEFAULT_LIST
+    token: str | None = None  # the link selector (digest.mailing.tokens); never shown
 
     @property
     def active(self) -> bool:
@@ -114,8 +115,8 @@ def clean_name(name: str | None) -> str | None:
     return cleaned or None
 
 
-def _row(row: Any) -> Subscriber:
-    return Subscriber(row.id, row.email, row.name, row.status, row.created_at, row.unsubscribed_at, row.list)
+def from_row(row: Any) -> Subscriber:
+    return Subscriber(row.id, row.email, row.name, row.status, row.created_at, row.unsubscribed_at, row.list, row.token)
 
 
 def _on(list_name: str, address: str) -> Any:
@@ -126,7 +127,16 @@ def get(engine: Engine, email: str, list_name: str = DEFAULT_LIST) -> Subscriber
     list_name = check_list_name(list_name)
     with engine.connect() as conn:
         row = conn.execute(select(subscribers).where(_on(list_name, normalize_email(email)))).first()
-    return _row(row) if row else None
+    return from_row(row) if row else None
+
+
+def get_all(engine: Engine, email: str) -> list[Subscriber]:
+    """Every list row of one address (it may be on several lists), oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(subscribers).where(subscribers.c.email == normalize_email(email)).order_by(subscribers.c.id)
+        ).all()
+    return [from_row(r) for r in rows]
 
 
 def add(
@@ -159,7 +169,7 @@ def add(
                 conn.execute(update(subscribers).where(subscribers.c.id == row.id).values(**values))
             outcome = "resubscribed" if row.status != ACTIVE else "updated" if values else "unchanged"
         fresh = conn.execute(select(subscribers).where(_on(list_name, address))).one()
-    return AddResult(_row(fresh), outcome)
+    return AddResult(from_row(fresh), outcome)
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, str, str | None]]:
@@ -279,7 +289,7 @@ def iter_subscribers(
         with engine.connect() as conn:
             rows = conn.execute(q.where(subscribers.c.id > last).order_by(subscribers.c.id).limit(batch)).all()
         for row in rows:
-            yield _row(row)
+            yield from_row(row)
         if len(rows) < batch:
             return
         last = rows[-1].id
@@ -320,7 +330,66 @@ def remove(engine: Engine, email: str, list_name: str = DEFAULT_LIST) -> Subscri
             raise _not_found(address, list_name)
         conn.execute(delete(sends).where(sends.c.subscriber_id == row.id))
         conn.execute(delete(subscribers).where(subscribers.c.id == row.id))
-    return _row(row)
+        conn.execute(delete(consents).where(consents.c.email == address, consents.c.list == list_name))
+    return from_row(row)
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Whom a genuine link token names: a selector (opaque tokens) or a list and address (version 1)."""
+
+    selector: str | None = None
+    list_name: str = DEFAULT_LIST
+    address: str = ""
+
+
+# Built once: a burst of one-click POSTs should not pay for building statements.
+_BY_SELECTOR = select(subscribers).where(subscribers.c.token == bindparam("selector"))
+_BY_ADDRESS = select(subscribers).where(
+    subscribers.c.list == bindparam("list_name"), subscribers.c.email == bindparam("address")
+)
+
+
+def link_target(settings: Settings, token: str, signer: UnsubscribeSigner | None = None) -> LinkTarget:
+    """What a link token names: an opaque reader token, or a version 1 token (address and list
+    inside) from mail sent before them. InputError for a forged or altered one: the MAC is
+    checked here, before the database is asked anything."""
+    signer = signer or signer_for(settings)
+    value = token.strip()
+    if "." in value:
+        list_name, raw = signer.verify_target(value)
+        return LinkTarget(None, list_name, normalize_email(raw))
+    return LinkTarget(signer.reader_selector(value))
+
+
+def find_in(conn: Connection, target: LinkTarget) -> Subscriber:
+    """The subscription a link names; InputError if there is none any more."""
+    if target.selector is not None:
+        row = conn.execute(_BY_SELECTOR, {"selector": target.selector}).first()
+    else:
+        row = conn.execute(_BY_ADDRESS, {"list_name": target.list_name, "address": target.address}).first()
+    if row is None:
+        raise InputError("link token: this subscription no longer exists (the address was removed)")
+    return from_row(row)
+
+
+def find_by_token(
+    engine: Engine, settings: Settings, token: str, signer: UnsubscribeSigner | None = None
+) -> Subscriber:
+    """The subscription a link token names (see ``link_target``); InputError if there is none."""
+    target = link_target(settings, token, signer)
+    with engine.connect() as conn:
+        return find_in(conn, target)
+
+
+def set_status(conn: Connection, subscriber_id: int, status: str) -> None:
+    """One row's status, with the time of leaving kept for unsubscribed and later states."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown subscriber status {status!r}")
+    left = None if status in (ACTIVE, PENDING) else _now()
+    conn.execute(
+        update(subscribers).where(subscribers.c.id == subscriber_id).values(status=status, unsubscribed_at=left)
+    )
 
 
 def unsubscribe(
@@ -337,8 +406,8 @@ def unsubscribe(
     if "@" in value:
         address, list_name = normalize_email(value), wanted or DEFAULT_LIST
     else:
-        list_name, raw = signer_for(settings).verify_target(value)
-        address = normalize_email(raw)
+        target = find_by_token(engine, settings, value)
+        address, list_name = target.email, target.list
         if wanted is not None and wanted != list_name:
             raise InputError(f"unsubscribe token: issued for list {list_name!r}, not {wanted!r}")
     with engine.begin() as conn:
@@ -347,10 +416,6 @@ def unsubscribe(
             raise _not_found(address, list_name)
         changed = row.status in (ACTIVE, PENDING)
         if changed:
-            conn.execute(
-                update(subscribers)
-                .where(subscribers.c.id == row.id)
-                .values(status=UNSUBSCRIBED, unsubscribed_at=_now())
-            )
+            set_status(conn, row.id, UNSUBSCRIBED)
         fresh = conn.execute(select(subscribers).where(subscribers.c.id == row.id)).one()
-    return _row(fresh), changed
+    return from_row(fresh), changed

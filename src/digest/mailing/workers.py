@@ -28,7 +28,7 @@ from digest.config import Settings
 from digest.errors import DeliveryError, DigestError
 from digest.mailing import sendlog
 from digest.mailing.lists import DEFAULT_LIST
-from digest.mailing.send import Progress, SendReport, prepare_edition, send_digest
+from digest.mailing.send import Progress, SendReport, owe_edition, send_digest
 from digest.storage.engine import open_engine
 
 log = logging.getLogger("digest.mailing.workers")
@@ -42,6 +42,7 @@ def _worker(
     settings: Settings,
     edition: str,
     retry_failed: bool,
+    retry_unknown: bool,
     list_name: str,
     log_level: int,
     out: Any,
@@ -62,7 +63,13 @@ def _worker(
 
     try:
         report = send_digest(
-            settings, edition=edition, retry_failed=retry_failed, list_name=list_name, cancel=cancel, progress=progress
+            settings,
+            edition=edition,
+            retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
+            list_name=list_name,
+            cancel=cancel,
+            progress=progress,
         )
     except DigestError as exc:
         out.put(("error", index, str(exc)))
@@ -80,6 +87,7 @@ def send_with_workers(
     *,
     edition: str | None = None,
     retry_failed: bool = False,
+    retry_unknown: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
     only_new: bool = False,
@@ -90,10 +98,11 @@ def send_with_workers(
     """``send_digest`` with the delivery spread over ``workers`` processes (see the module)."""
     if not 1 <= workers <= MAX_WORKERS:
         raise DeliveryError(f"--workers {workers}: expected 1-{MAX_WORKERS}")
-    report = prepare_edition(
+    report = owe_edition(
         settings,
         edition=edition,
         retry_failed=retry_failed,
+        retry_unknown=retry_unknown,
         today=today,
         only_new=only_new,
         skip_if_empty=skip_if_empty,
@@ -108,7 +117,7 @@ def send_with_workers(
     procs = [
         ctx.Process(
             target=_worker,
-            args=(i, settings, report.edition, retry_failed, report.list_name, level, out),
+            args=(i, settings, report.edition, retry_failed, retry_unknown, report.list_name, level, out),
             name=f"digest-send-{i}",
         )
         for i in range(1, workers + 1)
@@ -164,6 +173,8 @@ def _merge(
         report.sent += fields["sent"]
         report.failed += fields["failed"]
         report.resent_in_flight += fields["resent_in_flight"]
+        report.unknown += fields["unknown"]
+        report.hard_bounced += fields["hard_bounced"]
         report.cancelled = report.cancelled or fields["cancelled"]
         report.failures.extend(fields["failures"][: max(0, 50 - len(report.failures))])
         report.warnings.extend(w for w in fields["warnings"] if w not in report.warnings)
@@ -179,6 +190,7 @@ def _merge(
     finally:
         engine.dispose()
     report.pending = left.pending + (left.failed if retry_failed else 0)
+    report.unknown_total = left.unknown
     if errors:  # each already says what to run to resume
         raise DeliveryError(f"a worker stopped: {errors[0]}")
     if report.pending and not report.cancelled:

@@ -31,6 +31,7 @@ from digest.preview import warnings as checks
 from digest.preview.counting import post_problems
 from digest.preview.files import placeholder_unsubscribe_url
 from digest.render.email import RenderedEmail, render_email
+from digest.render.size import html_bytes
 from digest.render.templates import make_environment, template_dirs
 from digest.sanitize import plain_text
 
@@ -57,7 +58,7 @@ class PreviewBuild:
 
     @property
     def html_bytes(self) -> int:
-        return len(self.html.encode("utf-8"))
+        return html_bytes(self.html)
 
 
 # one story's posts and, per post, why it cannot be pasted as it is
@@ -164,6 +165,7 @@ def build_preview(
         + [checks.PreviewWarning("post", m, "error") for m in post_errors]
         + checks.email_warnings(html, settings.email.max_html_bytes, posts)
         + checks.story_warnings(result.digest.stories, shown=plain_text)
+        + checks.image_warnings(result.digest.stories, settings.email.images)
         + checks.post_warnings(posts, titles, problems)
     )
     for i, w in enumerate(found):  # the renderer's size-guard notes are size warnings

@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,10 @@ from digest.compose.build import Progress, build_digest, failure_text
 from digest.config import Settings
 from digest.errors import InputError
 from digest.ingest import SourceFailure, Spec
+from digest.mailing.tokens import unsubscribe_template
 from digest.models import Digest
 from digest.render.email import RenderedEmail, render_email
+from digest.render.size import html_bytes
 
 DEFAULT_OUT_DIR = Path("preview")
 PREVIEW_TOKEN = "preview"
@@ -41,7 +43,7 @@ class PreviewResult:
 
     @property
     def html_bytes(self) -> int:
-        return len(self.html.encode("utf-8"))
+        return html_bytes(self.html)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,7 +57,7 @@ class PreviewResult:
 
 
 def placeholder_unsubscribe_url(settings: Settings) -> str:
-    return settings.delivery.unsubscribe_url.replace("{token}", PREVIEW_TOKEN)
+    return unsubscribe_template(settings).replace("{token}", PREVIEW_TOKEN)
 
 
 def digest_data(digest: Digest, email: RenderedEmail, warnings: list[str]) -> dict[str, Any]:
@@ -76,11 +78,27 @@ def digest_data(digest: Digest, email: RenderedEmail, warnings: list[str]) -> di
                 "lede": s.summary.lede,
                 "key_points": list(s.summary.key_points),
                 "teasers": [{"title": t.title, "url": t.url, "origin": t.origin, "score": t.score} for t in s.teasers],
+                "section": s.section,
+                "image": asdict(s.article.image) if s.article.image else None,
+                "edited": list(s.edited),
             }
             for s in digest.stories
         ],
+        "sections": sections_of(digest),
         "warnings": warnings,
     }
+
+
+def sections_of(digest: Digest) -> list[dict[str, Any]]:
+    """The edition's sections in order, each with the numbers (1-based) of its stories."""
+    out: list[dict[str, Any]] = []
+    for number, story in enumerate(digest.stories, start=1):
+        if story.section is None:
+            continue
+        if not out or out[-1]["name"] != story.section:
+            out.append({"name": story.section, "stories": []})
+        out[-1]["stories"].append(number)
+    return out
 
 
 def _write(path: Path, content: str) -> None:

@@ -26,13 +26,18 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from digest.config import Settings, load_settings
 from digest.errors import ConfigError, DigestError
 from digest.ingest import Spec
+from digest.mailing.drafts import approve as approve_draft
+from digest.mailing.drafts import discard as discard_draft
+from digest.mailing.drafts import edit_draft
 from digest.preview.app import PreviewApp, report_line
 from digest.preview.counting import counting_data
+from digest.preview.editions import base_path, draft_html, edit_from_form, render_editions
+from digest.preview.files import placeholder_unsubscribe_url
 from digest.preview.frames import emulate_dark_mode, links_open_outside
 from digest.preview.page import posts_document, render_page
 
@@ -185,6 +190,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         }
         if path in routes:
             self._guard(routes[path])
+        elif path == "/editions" or path.startswith("/editions/"):
+            self._guard(lambda: self._editions_get(path))
         elif path.startswith("/static/"):
             self._static(path.removeprefix("/static/"))
         else:
@@ -194,7 +201,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not self._host_ok():
             self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host\n", "text/plain; charset=utf-8")
             return
-        if urlsplit(self.path).path != "/send-test":
+        path = urlsplit(self.path).path
+        if path.startswith("/editions/"):
+            self._guard(lambda: self._editions_post(path))
+            return
+        if path != "/send-test":
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
             return
         self._guard(self._send_test)
@@ -250,17 +261,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _send_test(self) -> None:
         app = self.server.app
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_FORM_BYTES:
-            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"form too large\n", "text/plain; charset=utf-8")
-            return
-        form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode("utf-8", "replace")).items()}
-        if not self._same_origin() or not hmac.compare_digest(form.get("token", ""), app.token):
-            self._send(
-                HTTPStatus.FORBIDDEN,
-                b"refused: the send-test form must come from this preview page (reload it)\n",
-                "text/plain; charset=utf-8",
-            )
+        form = self._form()  # method, origin, length and token checked before a byte is read
+        if form is None:
             return
         to = [a.strip() for a in form.get("to", "").replace(";", ",").split(",") if a.strip()]
         send: dict[str, Any] = {"to": ", ".join(to)}
@@ -280,6 +282,95 @@ class PreviewHandler(BaseHTTPRequestHandler):
         # Post/Redirect/Get: reloading the result page never sends the test again
         notice = app.notices.put(send)
         self._send(HTTPStatus.SEE_OTHER, b"", "text/plain; charset=utf-8", {"Location": f"/?notice={notice}#send-test"})
+
+    # ------------------------------------------------------------ drafts
+    def _edition_route(self, path: str) -> tuple[str | None, str]:
+        """("/editions/<edition>/<action>") -> (edition, action); (None, "") for the list."""
+        rest = path.removeprefix("/editions").strip("/")
+        if not rest:
+            return None, ""
+        name, _, action = rest.partition("/")
+        return unquote(name), action
+
+    def _editions_get(self, path: str) -> None:
+        app = self.server.app
+        settings = app.load_settings()
+        edition, action = self._edition_route(path)
+        if edition is not None and action == "email.html":
+            html = draft_html(settings, edition, placeholder_unsubscribe_url(settings))
+            self._html(HTTPStatus.OK, links_open_outside(html), csp=EMAIL_CSP, frame="SAMEORIGIN")
+            return
+        if action:
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
+            return
+        notice = app.notices.get(self._query().get("notice"))
+        page = render_editions(settings, edition, csrf_token=app.token, can_edit=app.loopback, notice=notice)
+        self._html(HTTPStatus.OK, page)
+
+    def _form(self) -> dict[str, str] | None:
+        """The posted form if it is small, from this page and carries its token; else None
+        (the refusal was already sent, and the connection closed: an unread body is never
+        waited for). Length, origin and (when the page put it in the URL, as its forms do)
+        the token are checked before a byte of the body is read."""
+        refuse = self._refuse
+        raw_length = (self.headers.get("Content-Length") or "").strip()
+        if not raw_length.isdigit():
+            return refuse(HTTPStatus.BAD_REQUEST, "a form needs a valid Content-Length")
+        if int(raw_length) > MAX_FORM_BYTES:
+            return refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "form too large")
+        if not self._same_origin():
+            return refuse(HTTPStatus.FORBIDDEN, "refused: the form must come from this preview")
+        token = self._query().get("token")
+        if token is not None and not hmac.compare_digest(token, self.server.app.token):
+            return refuse(HTTPStatus.FORBIDDEN, "refused: reload the page and try again")
+        body = self.rfile.read(int(raw_length)).decode("utf-8", "replace")
+        form = {k: v[-1] for k, v in parse_qs(body).items()}
+        if token is None and not hmac.compare_digest(form.get("token", ""), self.server.app.token):
+            return refuse(HTTPStatus.FORBIDDEN, "refused: reload the page and try again")
+        return form
+
+    def _refuse(self, status: HTTPStatus, reason: str) -> None:
+        self.close_connection = True  # the body (if any) is left unread
+        self._send(status, (reason + "\n").encode(), "text/plain; charset=utf-8", {"Connection": "close"})
+
+    def _editions_post(self, path: str) -> None:
+        app = self.server.app
+        edition, action = self._edition_route(path)
+        if edition is None or action not in ("edit", "approve", "discard"):
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
+            return
+        if not app.loopback:
+            self._send(
+                HTTPStatus.FORBIDDEN,
+                b"refused: drafts are changed from a preview on this machine only (or with `digest editions`)\n",
+                "text/plain; charset=utf-8",
+            )
+            return
+        form = self._form()
+        if form is None:
+            return
+        settings = app.load_settings()
+        outcome: dict[str, Any] = {}
+        try:
+            if action == "edit":
+                edit = edit_from_form(form)
+                edit_draft(settings, edition, [edit])
+                outcome["ok"] = f"Saved: {edit.describe()}"
+            elif action == "approve":
+                report = approve_draft(settings, edition)
+                outcome["ok"] = f"Approved and sent: {report_line(report)}"
+            else:
+                discard_draft(settings, edition)
+                outcome["ok"] = "Discarded: this draft will never be sent"
+        except DigestError as exc:
+            outcome["error"] = str(exc)
+        notice = app.notices.put(outcome)  # Post/Redirect/Get: a reload never repeats the action
+        self._send(
+            HTTPStatus.SEE_OTHER,
+            b"",
+            "text/plain; charset=utf-8",
+            {"Location": f"{base_path(edition)}?notice={notice}"},
+        )
 
 
 def make_server(

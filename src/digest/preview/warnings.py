@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from digest.links import canonical_url
 from digest.models import SocialPost, Story
+from digest.render.size import html_bytes
 
 GMAIL_CLIP_BYTES = 102_000  # Gmail clips the HTML part past about 102 KB
 NEAR_LIMIT = 0.9  # warn when the HTML uses 90% of its budget
@@ -21,7 +22,7 @@ NEAR_LIMIT = 0.9  # warn when the HTML uses 90% of its budget
 
 @dataclass(frozen=True)
 class PreviewWarning:
-    kind: str  # size | stories | lede | markup | alt | post | source | link | render
+    kind: str  # size | stories | lede | markup | alt | image | post | source | link | render
     message: str
     level: str = "warning"  # error (must fix before sending) | warning
 
@@ -112,6 +113,23 @@ def story_warnings(stories: Sequence[Story], shown: Callable[[str], str] | None 
     return out
 
 
+def image_warnings(stories: Sequence[Story], images: str) -> list[PreviewWarning]:
+    """Stories that will show no image, or an image with no alt text of its own ([email] images)."""
+    if images == "none":
+        return []
+    out = []
+    for i, story in enumerate(stories, start=1):
+        if images == "hero" and i > 1:
+            break
+        title = story.article.title.strip()
+        image = story.article.image
+        if image is None:
+            out.append(PreviewWarning("image", f"Story {i} “{title}” has no image"))
+        elif not (image.alt or "").strip():
+            out.append(PreviewWarning("alt", f"Story {i} “{title}”: its image has no alt text (readers get the title)"))
+    return out
+
+
 def post_warnings(
     posts_by_story: Sequence[Sequence[SocialPost]],
     titles: Sequence[str],
@@ -154,7 +172,7 @@ def link_warnings(
 
 def email_warnings(html: str, limit: int, posts_by_story: Sequence[Sequence[SocialPost]] = ()) -> list[PreviewWarning]:
     """Size against the clipping limit, images without alt text, plain-http links."""
-    size = len(html.encode("utf-8"))
+    size = html_bytes(html)
     found = scan_email_html(html)
     out = size_warnings(size, limit)
     out += [PreviewWarning("alt", f"Image without alt text: {src}") for src in found.images_without_alt]

@@ -22,19 +22,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from mjml import mjml2html
 
 from digest.config import Settings
 from digest.errors import ConfigError, TemplateError
-from digest.links import utm_adder
+from digest.links import image_url, utm_adder
 from digest.models import Digest, Story
 from digest.render import plaintext, text_layout
-from digest.render.size import fit_html
+from digest.render.size import fit_html, html_bytes
 from digest.render.templates import make_environment, template_dirs, template_errors
-from digest.render.view import DigestView, LinkView, StoryView
+from digest.render.view import DigestView, ImageView, LinkView, StoryView, TeaserGroup
 from digest.sanitize import one_line, plain_text, safe_url
 
 UNSUBSCRIBE_MARKER = "https://digest.invalid/__UNSUBSCRIBE__"
@@ -64,7 +64,8 @@ class RenderedEmail:
 
     @property
     def html_bytes(self) -> int:
-        return len(self.html.encode("utf-8"))
+        """The HTML part's size as sent (quoted-printable): what mail clients clip on."""
+        return html_bytes(self.html)
 
 
 # ---------------------------------------------------------------- what templates see
@@ -102,14 +103,50 @@ def trim(text: str, limit: int) -> str:
     return cut + "…"
 
 
-def _teaser_views(story: Story, link: Any) -> list[LinkView]:
-    views = []
+def _teaser_groups(story: Story, link: Any) -> list[TeaserGroup]:
+    """Teasers under their headings: a page's own block under its own heading (its promotions
+    are not "related" stories), the rest under "Related". A teaser without a link cannot be
+    followed from an email, so it is not shown; a heading with no linked teaser disappears."""
+    groups: dict[str, TeaserGroup] = {}
     for teaser in story.teasers:
         title = plain_text(teaser.title)
         url = link(teaser.url) if teaser.url else None
-        if title and (url or not teaser.url):  # an unsafe link drops the teaser, never shows it
-            views.append(LinkView(title=title, url=url))
-    return views
+        if not title or not url:  # no link, or an unsafe one: never shown
+            continue
+        heading = (teaser.label if teaser.origin == "page" else None) or "Related"
+        groups.setdefault(heading, TeaserGroup(heading, [])).links.append(LinkView(title=title, url=url))
+    return list(groups.values())
+
+
+# The email is 600 px wide with 24 px of padding each side; thumbnails take a third of a row.
+HERO_WIDTH = 552
+THUMB_WIDTH = 168
+_DEFAULT_RATIO = 9 / 16
+
+
+def _image_style(images: str, number: int) -> str:
+    """[email] images: "thumbnails" (a hero first, thumbnails after), "hero" (the first only), "none"."""
+    if images == "none":
+        return "none"
+    if number == 1:
+        return "hero"
+    return "thumbnail" if images == "thumbnails" else "none"
+
+
+def image_view(story: Story, style: str) -> ImageView | None:
+    """The story's image at the size it is shown, with explicit dimensions (the layout holds
+    its shape while images are blocked) and alt text (its own, else the story title)."""
+    image = story.article.image
+    if style == "none" or image is None:
+        return None
+    url = image_url(image.url)
+    if url is None:
+        return None
+    width = HERO_WIDTH if style == "hero" else THUMB_WIDTH
+    ratio = image.height / image.width if image.width and image.height else _DEFAULT_RATIO
+    height = max(1, round(width * min(max(ratio, 0.25), 2.0)))
+    alt = plain_text(image.alt) or plain_text(story.article.title) or "Story image"
+    return ImageView(url=url, alt=alt, width=width, height=height)
 
 
 def build_view(digest: Digest, settings: Settings) -> DigestView:
@@ -134,8 +171,12 @@ def build_view(digest: Digest, settings: Settings) -> DigestView:
     }
     subject = one_line(_fill(es.subject, "subject", values))
     stories = []
+    previous_section: str | None = None
     for number, story in enumerate(digest.stories, start=1):
         article = story.article
+        groups = _teaser_groups(story, story_link)
+        section = plain_text(story.section) or None
+        style = _image_style(es.images, number)
         stories.append(
             StoryView(
                 number=number,
@@ -145,9 +186,15 @@ def build_view(digest: Digest, settings: Settings) -> DigestView:
                 author=plain_text(article.author) or None,
                 lede=plain_text(story.summary.lede),
                 key_points=[p for p in (plain_text(k) for k in story.summary.key_points) if p],
-                teasers=_teaser_views(story, story_link),
+                teasers=[link for group in groups for link in group.links],
+                teaser_groups=groups,
+                section=section,
+                section_start=section is not None and section != previous_section,
+                image=image_view(story, style),
+                image_style=style,
             )
         )
+        previous_section = section
     if es.preheader:
         preheader = plain_text(_fill(es.preheader, "preheader", values))
     elif stories and stories[0].lede:
@@ -155,6 +202,9 @@ def build_view(digest: Digest, settings: Settings) -> DigestView:
     else:
         preheader = plain_text(digest.intro) or subject
     browser = safe_url(_fill(es.archive_url, "archive_url", values)) if es.archive_url else None
+    web = settings.web
+    if browser is None and web.base_url and web.archive and digest.edition:
+        browser = safe_url(f"{web.base_url}/archive/{quote(digest.edition, safe='')}/")  # `digest serve`'s copy
     footer_template = es.footer or (
         "You are receiving {title} because you subscribed to it. It is sent by {from_name}."
     )

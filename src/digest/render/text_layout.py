@@ -42,6 +42,10 @@ def _stories(digest: DigestView, add: Callable[[str], None]) -> None:
     """``_stories.txt.j2``."""
     line = rule("=") + "\n"
     for story in digest.stories:
+        if story.section_start and story.section:
+            add("\n")
+            add(tidy_line(story.section.upper()))
+            add("\n")
         add(line)
         add(wrap(f"{story.number}. {story.title}", indent="    ", first=""))
         add("\n")
@@ -60,14 +64,14 @@ def _stories(digest: DigestView, add: Callable[[str], None]) -> None:
         if story.url:
             add(wrap("Read more: " + story.url, indent="    "))
             add("\n\n")
-        if story.teasers:
-            add("    Related:\n")
-            for teaser in story.teasers:
+        for group in story.teaser_groups:
+            add(tidy_line(f"    {group.heading}:"))
+            add("\n")
+            for teaser in group.links:
                 add(wrap(teaser.title, indent="      ", first="    - "))
                 add("\n")
-                if teaser.url:
-                    add(tidy_line(f"      {teaser.url}"))
-                    add("\n")
+                add(tidy_line(f"      {teaser.url}"))
+                add("\n")
             add("\n")
 
 

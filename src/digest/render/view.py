@@ -17,6 +17,20 @@ class LinkView:
 
 
 @dataclass
+class TeaserGroup:
+    heading: str  # "Related", or the page's own block heading ("More from Qonversations")
+    links: list[LinkView]
+
+
+@dataclass
+class ImageView:
+    url: str
+    alt: str  # the image's own alt text, else the story title
+    width: int  # the width it is shown at, in CSS pixels
+    height: int
+
+
+@dataclass
 class StoryView:
     number: int
     title: str
@@ -25,7 +39,12 @@ class StoryView:
     author: str | None
     lede: str
     key_points: list[str]
-    teasers: list[LinkView]
+    teasers: list[LinkView]  # every teaser with a link, in order (see teaser_groups for headings)
+    teaser_groups: list[TeaserGroup] = field(default_factory=list)
+    section: str | None = None  # the [[sections]] heading the story is under
+    section_start: bool = False  # the first story of its section: show the heading before it
+    image: ImageView | None = None
+    image_style: str = "none"  # hero | thumbnail | none
 
     def as_link(self) -> LinkView:
         return LinkView(title=self.title, url=self.url, site=self.site)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
 
-from digest.config import Settings, SourceSettings, build_section, display_path
+from digest.config import Settings, SourceSettings, build_section, choice, clock_time, display_path
 from digest.errors import ConfigError, DigestError
 from digest.mailing.lists import check_list_name
 from digest.schedule.triggers import format_duration, parse_cron, parse_duration
@@ -42,6 +42,9 @@ KEYS = {
     "subject": "override [email] subject",
     "title": "override [digest] title",
     "enabled": "false keeps the file but does not schedule the job",
+    "approve": "true: build the edition as a draft and mail the editors; it is sent once approved",
+    "approve_by": 'with approve: send or skip a draft not approved by this time, e.g. "07:30"',
+    "on_timeout": 'with approve_by: "send" or "skip" (default: [schedule] on_timeout)',
 }
 
 
@@ -73,6 +76,9 @@ class JobSpec:
     subject: str | None = None
     title: str | None = None
     enabled: bool = True
+    approve: bool = False
+    approve_by: str | None = None  # "HH:MM" in the job's time zone (None: [schedule] approve_by)
+    on_timeout: str | None = None  # send | skip (None: [schedule] on_timeout)
 
     @property
     def trigger_text(self) -> str:
@@ -239,6 +245,15 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
     if kind == "social" and "recipients" in raw:
         raise JobFileError(path, "recipients", "a social job mails its copy to editors: use editors = [...]")
 
+    approve = check("approve", _bool) if "approve" in raw else False
+    if kind == "social" and approve:
+        raise JobFileError(
+            path, "approve", "review before sending is for digest jobs; a social job mails editors anyway"
+        )
+    for key in ("approve_by", "on_timeout"):
+        if key in raw and not approve:
+            raise JobFileError(path, key, "only means something with approve = true")
+
     tz = default_timezone
     if "timezone" in raw:
         tz = raw["timezone"]
@@ -264,6 +279,9 @@ def parse_job(raw: dict[str, Any], path: Path, default_timezone: str = "UTC") ->
         subject=check("subject", _header_text) if "subject" in raw else None,
         title=check("title", _header_text) if "title" in raw else None,
         enabled=check("enabled", _bool) if "enabled" in raw else True,
+        approve=approve,
+        approve_by=check("approve_by", clock_time) if "approve_by" in raw else None,
+        on_timeout=check("on_timeout", choice("send", "skip")) if "on_timeout" in raw else None,
     )
 
 

@@ -14,7 +14,7 @@ class RunOutcome:
     kind: str
     edition: str
     fire_time: str
-    status: str  # sent | partial | skipped | duplicate | failed | interrupted
+    status: str  # sent | partial | skipped | duplicate | failed | interrupted | draft
     reason: str = ""
     sent: int = 0
     failed: int = 0

@@ -21,7 +21,7 @@ from digest.config import Settings, load_settings, with_overrides
 from digest.errors import DigestError
 from digest.mailing.lists import DEFAULT_LIST
 from digest.schedule.executor import scheduled_fire_time
-from digest.schedule.jobs import JobSpec, load_jobs, resolve_jobs_dir
+from digest.schedule.jobs import JobSpec, editors_for, load_jobs, resolve_jobs_dir
 from digest.schedule.outcome import RunOutcome
 from digest.schedule.social import run_social
 
@@ -168,6 +168,8 @@ def _log_outcome(o: RunOutcome, scheduled: bool) -> None:
         log.error("%s: edition %s failed: %s%s", o.job, o.edition, o.reason, again)
     elif o.status == "partial":
         log.warning("%s: edition %s sent to %d, failed for %d: %s", o.job, o.edition, o.sent, o.failed, o.reason)
+    elif o.status == "draft":
+        log.info("%s: edition %s drafted, editors told: %s", o.job, o.edition, o.reason)
     elif o.status == "skipped":
         log.info("%s: edition %s: nothing new: skipped", o.job, o.edition)
     elif o.status == "duplicate":
@@ -178,9 +180,74 @@ def _log_outcome(o: RunOutcome, scheduled: bool) -> None:
         log.info("%s: edition %s sent to %d recipient(s)", o.job, o.edition, o.sent)
 
 
+def review_deadline(job: JobSpec, settings: Settings, fire_time: datetime) -> datetime | None:
+    """The first approve_by time (the job's, else [schedule] approve_by) after the fire, in the
+    job's time zone; None when there is no deadline."""
+    clock = job.approve_by if job.approve_by is not None else settings.schedule.approve_by
+    if not clock:
+        return None
+    zone = ZoneInfo(job.timezone)
+    local = fire_time.astimezone(zone)
+    hour, minute = (int(x) for x in clock.split(":"))
+    deadline = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if deadline <= local:
+        deadline += timedelta(days=1)
+    return deadline.astimezone(UTC)
+
+
+def settle_drafts(settings: Settings) -> None:
+    """Send or skip the drafts nobody approved by their deadline; never raises (a scheduler job)."""
+    from digest.mailing.drafts import settle_overdue
+
+    try:
+        for draft, what in settle_overdue(settings):
+            log.warning("%s: edition %s not approved in time: %s", draft.job or "editions", draft.edition, what)
+    except DigestError as exc:
+        log.error("review deadlines: %s", " ".join(str(exc).split()))
+    except Exception as exc:  # noqa: BLE001 - a failing check must never stop the scheduler
+        log.error("review deadlines: unexpected %s: %s", type(exc).__name__, exc)
+
+
+def _run_draft(job: JobSpec, settings: Settings, outcome: RunOutcome, fire_time: datetime) -> None:
+    """approve = true: keep the edition as a draft and mail the editors; it goes out on approval."""
+    from digest.mailing.drafts import draft_edition, mail_editors
+
+    editors = editors_for(job, settings)
+    list_name = job.recipients or DEFAULT_LIST
+    outcome.details["list"] = list_name
+    draft = draft_edition(
+        settings,
+        outcome.edition,
+        list_name=list_name,
+        today=fire_time.astimezone(ZoneInfo(job.timezone)).date(),
+        only_new=True,
+        skip_if_empty=job.skip_if_empty,
+        job=job.name,
+        review_by=review_deadline(job, settings, fire_time),
+        on_timeout=job.on_timeout or settings.schedule.on_timeout,
+    )
+    if draft is None:
+        outcome.status, outcome.reason = "skipped", "nothing new since the last sent digest"
+        return
+    outcome.digest_id = draft.id
+    outcome.details["review_by"] = draft.review_by.isoformat() if draft.review_by else None
+    if draft.status != "draft":
+        outcome.status, outcome.reason = "duplicate", f"edition {draft.edition} is already {draft.status}"
+        return
+    delivered, failures = mail_editors(settings, draft, editors)
+    outcome.sent, outcome.failed = len(delivered), len(failures)
+    outcome.status = "draft"
+    outcome.reason = f"waiting for review: `digest editions approve {draft.edition}`"
+    if failures:
+        outcome.reason += f"; review mail not delivered to: {'; '.join(failures)}"
+
+
 def _run_digest(
     job: JobSpec, settings: Settings, outcome: RunOutcome, fire_time: datetime, stop: threading.Event | None
 ) -> None:
+    if job.approve:
+        _run_draft(job, settings, outcome, fire_time)
+        return
     from digest.mailing.send import send_digest  # lazy: the scheduler must not import the whole pipeline
 
     list_name = job.recipients or DEFAULT_LIST

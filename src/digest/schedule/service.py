@@ -29,18 +29,24 @@ from apscheduler.events import (
     EVENT_JOB_MISSED,
     JobEvent,
 )
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from digest.config import Settings
-from digest.errors import ConfigError
+from digest.deliver.base import abort_open_backends
+from digest.errors import ConfigError, Interrupted
+from digest.ingest.fetch import abort_all_fetches
 from digest.schedule import runner
 from digest.schedule.executor import FireTimeInlineExecutor, FireTimeThreadPoolExecutor
 from digest.schedule.jobs import JobSpec, LoadedJobs
 from digest.schedule.leader import Leadership
+from digest.schedule.outcome import RunOutcome
 from digest.schedule.triggers import format_duration
 
+REVIEW_CHECK_SECONDS = 60  # how often drafts past their review deadline are looked for
+GRACE_SECONDS = 4.0  # after a stop signal, how long the message in flight may take
 log = logging.getLogger("digest.schedule")
 
 FIRE_REF = "digest.schedule.runner:fire"
@@ -132,6 +138,21 @@ def configure_scheduler(
             report.rescheduled.append(job.name)
             log.info("%s: schedule changed to %s (%s): next run recomputed", job.name, job.trigger_text, job.timezone)
         scheduler.add_job(FIRE_REF, **options)
+    if any(j.approve for j in jobs):
+        # Drafts past their review deadline are sent or skipped within a minute of it. Kept out
+        # of the persistent store: it is derived from the jobs, not a job of its own.
+        scheduler.add_jobstore(MemoryJobStore(), "review")
+        scheduler.add_job(
+            runner.settle_drafts,
+            "interval",
+            seconds=REVIEW_CHECK_SECONDS,
+            id="review-deadlines",
+            jobstore="review",
+            executor="default",
+            coalesce=True,
+            max_instances=1,
+            kwargs={"settings": settings},
+        )
     scheduler.add_listener(
         _listener(scheduler, {j.name: j for j in jobs}), EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES
     )
@@ -188,21 +209,41 @@ def next_fire(job: JobSpec, now: datetime | None = None) -> datetime | None:
 
 def run_service(settings: Settings, loaded: LoadedJobs) -> int:
     """`digest schedule run`: stand by until this process leads, then fire the jobs; block until
-    SIGTERM/SIGINT, then finish the fire in flight and exit 0."""
+    SIGTERM/SIGINT, then finish the message in flight and raise Interrupted saying what was left
+    undone (the CLI exits 143 or 130). If the message in flight takes longer than GRACE_SECONDS,
+    its connection is cut (the send log keeps it owed)."""
     if not loaded.jobs:
         raise ConfigError(f"{loaded.folder}: no job to schedule")
     stop = threading.Event()
-    jobs = {j.name: j for j in loaded.jobs}
+    stopped_by: list[int] = []
+    interrupted: list[RunOutcome] = []
     running: list[BlockingScheduler] = []
-    runner.configure(runner.RunContext(settings=settings, jobs=jobs, stop=stop))
+
+    def on_outcome(outcome: RunOutcome) -> None:
+        if outcome.status == "interrupted":
+            interrupted.append(outcome)
+
+    context = runner.RunContext(
+        settings=settings, jobs={j.name: j for j in loaded.jobs}, stop=stop, on_outcome=on_outcome
+    )
+    runner.configure(context)
+
+    def force() -> None:
+        abort_open_backends()
+        abort_all_fetches()
 
     def on_signal(signum: int, _frame: Any) -> None:
         name = signal.Signals(signum).name
         if stop.is_set():
             log.warning("%s again: exiting now", name)
+            force()
             os._exit(128 + signum)
         stop.set()
+        stopped_by.append(signum)
         log.warning("%s: finishing the message in flight, then stopping", name)
+        timer = threading.Timer(GRACE_SECONDS, force)
+        timer.daemon = True
+        timer.start()
         for scheduler in running:
             if scheduler.running:
                 # not from the handler itself: shutdown waits for the running fire and takes locks
@@ -233,6 +274,9 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
             signal.signal(sig, handler)
         runner.configure(None)
     log.info("scheduler stopped")
+    if stopped_by:
+        undone = "; ".join(f"{o.job}: {o.reason}" for o in interrupted) or "no fire was running: nothing left undone"
+        raise Interrupted(stopped_by[0], undone)
     return 0
 
 

@@ -68,8 +68,8 @@ def _read_json(path: Path, default: Any) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
-    except (OSError, ValueError) as exc:
-        raise DigestError(f"{path}: unreadable ({exc}); move it aside to rebuild") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise DigestError(f"{path}: unreadable ({type(exc).__name__}); move it aside to rebuild") from None
 
 
 def load_ledger(settings: Settings, job: JobSpec) -> list[str]:

@@ -111,6 +111,9 @@ def _parse_field(text: str, f: _Field) -> set[int]:
     return values
 
 
+_MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
 def parse_cron(expression: str) -> CronSpec:
     """Parse a standard cron expression; raise ValueError naming the bad field."""
     if not isinstance(expression, str):
@@ -125,6 +128,14 @@ def parse_cron(expression: str) -> CronSpec:
         )
     minute, hour, day, month, weekday = (_parse_field(p, f) for p, f in zip(parts, FIELDS, strict=True))
     weekdays = frozenset(d % 7 for d in weekday)
+    if not parts[2].startswith("*") and parts[4].startswith("*"):
+        longest = max(_MONTH_DAYS[m] for m in month)
+        if min(day) > longest:
+            months = ", ".join(str(m) for m in sorted(month))
+            raise ValueError(
+                f'"{expression}" never fires: no month {months} has a day {min(day)}; '
+                "check the day-of-month and month fields"
+            )
     return CronSpec(
         expression=text,
         minute=frozenset(minute),
@@ -222,6 +233,9 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 
 
+_MAX_DURATION = 10 * 366 * 86400  # longer is a typo, and overflows timedelta soon after
+
+
 def parse_duration(value: object) -> timedelta:
     """ "15m", "6h", "5s", "1d", "1h30m" or a number of seconds -> timedelta (> 0)."""
     if isinstance(value, bool):
@@ -243,8 +257,10 @@ def parse_duration(value: object) -> timedelta:
                 raise ValueError(f'expected a duration like "30s", "15m", "6h", "1d" or "1h30m", got "{value}"')
     else:
         raise ValueError(f'expected a duration like "15m", got {value!r}')
-    if seconds <= 0:
+    if seconds != seconds or seconds <= 0:  # NaN compares false with everything
         raise ValueError(f"expected a duration above zero, got {value!r}")
+    if seconds > _MAX_DURATION:
+        raise ValueError(f"expected at most 10 years, got {value!r}")
     return timedelta(seconds=seconds)
 
 

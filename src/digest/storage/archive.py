@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.links import canonical_url
-from digest.models import Article, Related, Teaser
+from digest.models import Article, Image, Related, Teaser
 from digest.similarity import content_hash, cosine_rows
 from digest.storage.engine import open_engine
 from digest.storage.schema import articles, digest_articles, digests, feed_state, sends, subscribers
@@ -175,7 +175,10 @@ class Archive:
                     "language": article.language,
                     "published": _utc(article.published),
                     "text": article.text,
-                    "related": [{"title": r.title, "url": r.url, "section": r.section} for r in article.related],
+                    "related": [asdict(r) for r in article.related],
+                    "image": asdict(article.image) if article.image else None,
+                    "categories": list(article.categories) or None,
+                    "origin": article.origin,
                     "first_seen": _now(),
                 }
                 try:
@@ -206,6 +209,9 @@ class Archive:
             language=row.language,
             related=[Related(**r) for r in (row.related or [])],
             guid=row.guid,
+            image=Image(**row.image) if row.image else None,
+            categories=list(row.categories or []),
+            origin=row.origin,
         )
 
     def get(self, article_id: int) -> Article | None:

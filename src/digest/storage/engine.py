@@ -19,13 +19,16 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{(data_dir / 'digest.sqlite3').resolve()}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def setup(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.close()
+
+    return setup
 
 
 def open_engine(settings: Settings | None = None, url: str | None = None) -> Engine:
@@ -52,5 +55,53 @@ def connect(settings: Settings | None = None, url: str | None = None) -> Engine:
         url = database_url(settings)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy = settings.archive.busy_timeout if settings is not None else 10.0
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy * 1000)))
     return engine
+
+
+def explain(exc: BaseException, settings: Settings | None) -> str | None:
+    """One line for a database or disk failure a user can act on (None: not one of those).
+
+    SQLAlchemy's own message carries the SQL statement; a user needs the file and what to do.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        reason = " ".join(str(exc.orig).split()).lower()
+        where = _where(settings)
+        if "database is locked" in reason or "could not obtain lock" in reason:
+            return f"{where}: the database is busy (another digest is writing to it); try again in a moment"
+        if "readonly database" in reason or "read-only" in reason:
+            return f"{where}: the database is read-only: digest needs to write to it (check the file's permissions)"
+        if "disk is full" in reason or "no space" in reason:
+            return f"{where}: the disk is full: free some space and run the command again"
+        if "unable to open database" in reason:
+            return f"{where}: cannot open the database file: does its folder exist, and may digest write there?"
+        if "disk i/o error" in reason:
+            return f"{where}: the disk failed to read or write the database (disk I/O error)"
+        if "could not connect" in reason or "connection refused" in reason:
+            return f"{where}: cannot reach the database server: {reason}"
+        return f"{where}: database error: {reason}"
+    if isinstance(exc, OSError) and exc.filename:
+        import errno
+
+        what = {
+            errno.EROFS: "the file system is read-only",
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is used up",
+            errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied",
+        }.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        return f"{exc.filename}: cannot write: {what}"
+    return None
+
+
+def _where(settings: Settings | None) -> str:
+    if settings is None:
+        return "the database"
+    if settings.archive.url:
+        from sqlalchemy.engine import make_url
+
+        return make_url(settings.archive.url).render_as_string(hide_password=True)
+    return str((Path(settings.data_dir) / "digest.sqlite3").resolve())

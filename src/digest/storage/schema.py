@@ -6,6 +6,9 @@ Modules own their queries; this module owns only the tables.
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 from sqlalchemy import (
     JSON,
     Column,
@@ -21,6 +24,12 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def new_selector() -> str:
+    """16 random bytes, base32 (26 characters, letters and digits): a row's link selector."""
+    return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=").lower()
+
 
 articles = Table(
     "articles",
@@ -38,6 +47,9 @@ articles = Table(
     Column("published", DateTime(timezone=True), nullable=True),
     Column("text", Text, nullable=False),
     Column("related", JSON, nullable=True),
+    Column("image", JSON, nullable=True),  # {url, alt, width, height}
+    Column("categories", JSON, nullable=True),  # feed categories, page sections
+    Column("origin", String(512), nullable=True),  # the configured source's name (sections by source)
     Column("first_seen", DateTime(timezone=True), nullable=False, index=True),
 )
 
@@ -62,6 +74,17 @@ digests = Table(
     Column("subject", Text, nullable=True),
     Column("html", Text, nullable=True),
     Column("text", Text, nullable=True),
+    # Review before sending (a job with approve = true): status draft | approved | discarded
+    # (NULL: an edition sent without review); the digest as data and the editors' edits, from
+    # which the frozen rendering above is rebuilt; the list and job it is for; the deadline.
+    Column("status", String(16), nullable=True),
+    Column("data", JSON, nullable=True),
+    Column("edits", JSON, nullable=True),
+    Column("list_name", String(64), nullable=True),
+    Column("job", String(256), nullable=True),
+    Column("review_by", DateTime(timezone=True), nullable=True),
+    Column("on_timeout", String(8), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
 )
 
 digest_articles = Table(
@@ -87,7 +110,11 @@ subscribers = Table(
     Column("status", String(16), nullable=False, default="active", server_default="active"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+    # The random half of this row's reader links (unsubscribe, confirm, preferences): the links
+    # carry it with a MAC, never the address. Filled on insert; see digest.mailing.tokens.
+    Column("token", String(32), nullable=True, default=new_selector),
     UniqueConstraint("list", "email", name="uq_subscriber_list_email"),
+    UniqueConstraint("token", name="uq_subscribers_token"),
     Index("ix_subscribers_list_status", "list", "status"),
 )
 
@@ -102,6 +129,9 @@ sends = Table(
     Column("code", Integer, nullable=True),
     Column("reply", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # what a bounce can name: the message's Message-ID and its envelope sender's VERP token
+    Column("message_id", String(256), nullable=True, index=True),
+    Column("bounce_token", String(32), nullable=True, index=True),
     # the sender working on this row (digest.mailing.claims) and until when, unless it renews
     Column("claimed_by", String(128), nullable=True),
     Column("lease_until", DateTime(timezone=True), nullable=True),
@@ -109,4 +139,34 @@ sends = Table(
     # counts by status, and claims: the next owed rows of an edition in id order, read off the index
     Index("ix_sends_digest_status_id", "digest_id", "status", "id"),
     Index("ix_sends_digest_claimed_by", "digest_id", "claimed_by"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("list", String(64), nullable=False),
+    # subscribe (asked, pending) | confirm (double opt-in done) | join | leave (preferences) |
+    # unsubscribe (a link, one-click or the page)
+    Column("action", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("form_url", String(2048), nullable=True),
+    # The reader's IP address and user agent: kept as is with [web] store_consent_ip, else as
+    # an HMAC ("sha256:..."), enough to match a later claim without holding the address itself.
+    Column("ip", String(128), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+)
+
+bounce_events = Table(
+    "bounce_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # hard | soft | complaint
+    Column("reason", String(64), nullable=True),
+    Column("status", String(16), nullable=True),  # the DSN status code, e.g. 5.1.1
+    Column("digest_id", Integer, ForeignKey("digests.id"), nullable=True),
+    Column("source", String(512), nullable=True),  # where it came from: a message id, a webhook, a send
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
 )

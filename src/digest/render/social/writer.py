@@ -12,7 +12,7 @@ import jinja2
 
 from digest.config import Settings
 from digest.errors import InputError
-from digest.links import add_utm
+from digest.links import add_utm, image_url
 from digest.models import Article, SocialPost, Story, Summary, Teaser
 from digest.render.hashtags import derive_hashtags
 from digest.render.platforms import Platform, get_platform
@@ -197,6 +197,8 @@ class SocialWriter:
         )
         if plat.shortens_links:
             post.facets = bluesky_facets(text, links_shown, post.hashtags)
+            if parts.link is not None:
+                post.card = link_card(parts.link.url, parts.title, summary, article)
         if thread:
             self._thread_warnings = []
             post.thread, thread_links, thread_tags = self._thread(plat, parts)
@@ -341,9 +343,24 @@ def post_to_dict(post: SocialPost, thread: bool = False) -> dict[str, Any]:
         data["thread_facets"] = post.thread_facets
     if post.link_attachment:
         data["link_attachment"] = post.link_attachment
+    if post.card is not None:
+        data["external"] = post.card
     if post.warnings:
         data["warnings"] = post.warnings
     return data
+
+
+CARD_DESCRIPTION_CHARS = 300
+
+
+def link_card(uri: str, title: str, summary: Summary, article: Article) -> dict[str, str | None]:
+    """A Bluesky link card (app.bsky.embed.external): the story's link, title, a description
+    from the lede, and the image URL to upload as its thumbnail (None when the story has none)."""
+    description = plain_text(summary.lede) or plain_text(article.text[:1000])
+    if len(description) > CARD_DESCRIPTION_CHARS:
+        description = fit_text(description, lambda d: len(d) <= CARD_DESCRIPTION_CHARS)[0]  # type: ignore[index]
+    thumb = image_url(article.image.url) if article.image else None
+    return {"uri": uri, "title": title or uri, "description": description, "thumb": thumb}
 
 
 def _fits_after(platform: Platform, prefix: str, text: str) -> bool:

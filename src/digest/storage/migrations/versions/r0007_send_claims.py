@@ -5,8 +5,8 @@ renews the lease while it works; rows whose sender died are taken over when the 
 out. Old rows start unclaimed. The status index gains the id, so the next owed rows of an
 edition come off the index in order instead of being sorted for every claim.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0007_send_claims
+Revises: 0006
 Create Date: 2026-12-10
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0007_send_claims"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,23 @@
+"""Reading bounces and spam complaints: who could not be mailed, and why.
+
+``classify_bytes`` / ``classify_file`` turn one message into a ``BounceReport``;
+``smtp_reply_is_unknown_user`` judges a reply received during a send; ``open_source`` reads new
+messages from a Maildir, an mbox file or an IMAP folder exactly once.
+
+The classification rules are a Python port of Sisimai 4.25 (BSD-2-Clause; see
+LICENSE-sisimai.txt in this package), the reference bounce parser.
+"""
+
+from __future__ import annotations
+
+from digest.mailing.bounces.classify import Bounce, BounceReport, Kind, classify_bytes, classify_file
+from digest.mailing.bounces.unknown_user import smtp_reply_is_unknown_user
+
+__all__ = [
+    "Bounce",
+    "BounceReport",
+    "Kind",
+    "classify_bytes",
+    "classify_file",
+    "smtp_reply_is_unknown_user",
+]
