@@ -135,6 +135,7 @@ def _env(work: Path, data: str, port: int, connections: int, url: str | None) ->
         DIGEST_DATA_DIR=str(work / data),
         DIGEST_BACKEND=f"smtp://127.0.0.1:{port}?tls=none&connections={connections}",
         DIGEST_UNSUBSCRIBE_KEY=KEY,
+        DIGEST_DELIVERY__UNSUBSCRIBE_URL="https://news.digest.test/unsubscribe?token={token}",
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
     )
