@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, func, insert, select, text
 from tests.support.delivery import cli, configure
-from tests.support.postgres import Database
+from tests.support.postgres import Database, PostgresServer
 
 from digest.errors import DatabaseError
 from digest.mailing.subscribers import add
@@ -146,7 +146,8 @@ def test_a_release_0_1_database_is_refused_then_upgraded_keeping_every_row(
     with pytest.raises(DatabaseError, match="run `digest db upgrade` first"):
         open_engine(settings)
     refused = cli("send", "--dry-run")
-    assert refused.returncode == 1 and "digest db upgrade" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "run `digest db upgrade` first" in refused.stderr
     status = json.loads(cli("db", "status", "--json").stdout)
     assert status["revision"] is None and status["up_to_date"] is False
 
@@ -191,3 +192,88 @@ def test_an_unknown_newer_revision_is_named(empty_database: Database, monkeypatc
     engine.dispose()
     with pytest.raises(DatabaseError, match="9999.*newer version"):
         open_engine(settings)
+
+
+PREVIOUS_HEAD = "0006"  # the schema of the code before send claims
+
+
+def _database_at(url: str, revision: str) -> None:
+    """A database as the code before the newest revision left it: the 0.1.0 rows, upgraded
+    to ``revision``, plus rows in what that revision added (send Message-IDs, bounces, consents)."""
+    from alembic import command
+
+    _release_0_1_database(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        migrate._adopt_release_0_1(conn)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        t = MetaData()
+        t.reflect(conn)
+        conn.execute(
+            text("UPDATE sends SET message_id = '<m@example.org>', bounce_token = 'tok' WHERE status = 'sent'")
+        )
+        conn.execute(
+            insert(t.tables["bounce_events"]).values(
+                email="r1@example.org", kind="hard", reason="userunknown", status="5.1.1", digest_id=1, received_at=NOW
+            )
+        )
+        conn.execute(
+            insert(t.tables["consents"]).values(email="r2@example.org", list="default", action="subscribe", at=NOW)
+        )
+    engine.dispose()
+
+
+def test_a_database_at_the_previous_head_upgrades_keeping_every_row(
+    empty_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = configure(monkeypatch, "memory://")
+    url = database_url(settings)
+    _database_at(url, PREVIOUS_HEAD)
+    engine = create_engine(url)
+    previous = MetaData()
+    previous.reflect(engine)
+    engine.dispose()
+    before = _rows(url, previous)
+    assert before["sends"] and before["bounce_events"] and before["consents"]
+
+    refused = cli("subscribers", "list")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        f"error: {migrate.shown_url(create_engine(url))}: the database is at schema revision {PREVIOUS_HEAD}, "
+        f"this digest needs {migrate.HEAD}; run `digest db upgrade` first"
+    ]
+    done = cli("db", "upgrade", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["to"] == migrate.HEAD
+
+    after = _rows(url, metadata)
+    expected = copy.deepcopy(before)
+    expected.pop("alembic_version")
+    for row in expected["sends"]:
+        row.update(claimed_by=None, lease_until=None)  # nobody holds an old row
+    assert after == expected
+    status = json.loads(cli("db", "status", "--json").stdout)
+    assert status["revision"] == status["head"] == migrate.HEAD and status["up_to_date"] is True
+
+
+def test_db_status_hides_the_password(postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = postgres.create_database()  # empty
+    try:
+        with_password = postgres.url(name).replace("postgres@", "postgres:s3cret-pw@")
+        monkeypatch.setenv("DIGEST_ARCHIVE__URL", with_password)  # the test server trusts local logins
+        configure(monkeypatch, "memory://")
+        result = cli("db", "status", "--json")
+        assert result.returncode == 0, result.stderr
+        status = json.loads(result.stdout)
+        assert "s3cret-pw" not in result.stdout + result.stderr
+        assert status == {
+            "url": with_password.replace("s3cret-pw", "***"),
+            "revision": None,
+            "head": migrate.HEAD,
+            "up_to_date": False,
+        }
+    finally:
+        postgres.drop_database(name)
