@@ -309,6 +309,14 @@ def test_subscribers(workspace: Workspace) -> None:
     check("digest subscribers remove EMAIL --json", removed)
 
 
+def test_db_status_and_upgrade(workspace: Workspace) -> None:
+    upgraded = workspace.json("db", "upgrade", "--json")
+    check("digest db upgrade --json", upgraded)
+    status = workspace.json("db", "status", "--json")
+    check("digest db status --json", status)
+    assert status["up_to_date"] is True and status["revision"] == upgraded["to"] == status["head"]
+
+
 def test_send_through_the_outbox(workspace: Workspace) -> None:
     workspace.json("subscribers", "import", str(EXAMPLES / "subscribers.csv"), "--json")
     workspace.json("subscribers", "add", "vip@example.org", "--list", "vip", "--json")

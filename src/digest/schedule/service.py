@@ -44,6 +44,7 @@ from digest.schedule.jobs import JobSpec, LoadedJobs
 from digest.schedule.leader import Leadership
 from digest.schedule.outcome import RunOutcome
 from digest.schedule.triggers import format_duration
+from digest.storage.engine import driver_url
 
 REVIEW_CHECK_SECONDS = 60  # how often drafts past their review deadline are looked for
 GRACE_SECONDS = 4.0  # after a stop signal, how long the message in flight may take
@@ -61,7 +62,7 @@ def jobstore_url(settings: Settings) -> str:
     """
     url = settings.archive.url
     if url and url.split(":", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}:
-        return url
+        return driver_url(url)
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(data_dir / 'jobs.sqlite3').resolve()}"

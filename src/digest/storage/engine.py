@@ -84,6 +84,12 @@ def _with_driver(url: str) -> URL:
     return parsed
 
 
+def driver_url(url: str) -> str:
+    """``url`` as SQLAlchemy should open it (a plain postgresql:// names psycopg 3), for
+    libraries that make their own engine (APScheduler's job store)."""
+    return _with_driver(url).render_as_string(hide_password=False)
+
+
 def explain(exc: BaseException, settings: Settings | None) -> str | None:
     """One line for a database or disk failure a user can act on (None: not one of those).
 
