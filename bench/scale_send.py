@@ -16,7 +16,7 @@ ratios: 2 and 4 senders against 1 (targets >= 1.8x and >= 3.2x), one sender on P
 against one on SQLite (target >= 0.8x), and checks every run: no recipient missing, none twice.
 
     python bench/scale_send.py                      # 10,000 subscribers, 20 ms relay, connections=2
-    python bench/scale_send.py --n 2000 --delay 0.02 --connections 1   # a quicker look
+    python bench/scale_send.py --subscribers 2000 --connections 1   # a quicker look
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -71,7 +73,7 @@ def run_relay(port: int, delay: float) -> None:
                     first, last = (min(times), max(times)) if times else (0.0, 0.0)
                     doubled = sum(n - 1 for n in seen.values() if n > 1)
                     print(json.dumps({"count": len(times), "first": first, "last": last, "doubled": doubled,
-                                      "recipients": sorted(seen)}), flush=True)  # fmt: skip
+                                      "cpu": time.process_time(), "recipients": sorted(seen)}), flush=True)  # fmt: skip
                 elif line.strip() == "reset":
                     seen.clear()
                     times.clear()
@@ -115,7 +117,7 @@ class Relay:
         )
         assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
 
-    def ask(self, what: str) -> dict[str, object]:
+    def ask(self, what: str) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(what + "\n")
         self.proc.stdin.flush()
@@ -152,8 +154,10 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
 
 def _senders(k: int, env: dict[str, str], relay: Relay, n: int, work: Path, tag: str) -> dict[str, float]:
     """k `digest send` processes at once; the relay's view of the run, checked."""
+    relay_cpu = float(relay.ask("stats")["cpu"])
     relay.ask("reset")
     cmd = [sys.executable, "-m", "digest", "send", "--now", "--json", "--edition", EDITION]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     procs = []
     for i in range(k):
@@ -167,28 +171,32 @@ def _senders(k: int, env: dict[str, str], relay: Relay, n: int, work: Path, tag:
             raise SystemExit(f"{tag}: a sender failed:\n{Path(err.name).read_text()[-3000:]}")
         reports.append(json.loads(out))
     wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    senders_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     stats = relay.ask("stats")
+    relay_cpu = float(stats["cpu"]) - relay_cpu
     expected = {f"reader{i:06d}@example.org" for i in range(n)}
-    got = set(stats["recipients"])  # type: ignore[arg-type]
+    got = set(stats["recipients"])
     missing, extra = len(expected - got), len(got - expected)
-    count, doubled = int(stats["count"]), int(stats["doubled"])  # type: ignore[call-overload]
+    count, doubled = int(stats["count"]), int(stats["doubled"])
     sent = sum(int(r["sent"]) for r in reports)
     ok = missing == 0 and extra == 0 and doubled == 0 and count == n and sent == n
-    rate = (count - 1) / (float(stats["last"]) - float(stats["first"]))  # type: ignore[arg-type]
+    rate = (count - 1) / (float(stats["last"]) - float(stats["first"]))
     shares = "/".join(str(r["sent"]) for r in reports)
     print(
         f"  {tag:<22} {rate:7.1f} msg/s delivering | {n / wall:7.1f} msg/s wall (incl. start-up) | "
+        f"CPU/msg: senders {senders_cpu / n * 1000:.1f} ms, relay {relay_cpu / n * 1000:.1f} ms | "
         f"shares {shares} | missing {missing}, doubled {doubled}{'' if ok else '  <-- CHECK FAILED'}",
         flush=True,
     )
     if not ok:
         raise SystemExit(f"{tag}: {count} messages for {n} subscribers, {sent} reported sent")
-    return {"rate": rate, "wall": wall}
+    return {"rate": rate, "wall": wall, "cpu": senders_cpu / n, "cores": senders_cpu / wall}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=10_000, help="subscribers")
+    parser.add_argument("--subscribers", "--n", dest="n", type=int, default=10_000, help="subscribers")
     parser.add_argument("--delay", type=float, default=0.020, help="seconds the relay waits before accepting")
     parser.add_argument("--connections", type=int, default=2, help="SMTP connections per sender process")
     parser.add_argument("--stories", type=int, default=5, help="stories in the digest (message size)")
@@ -252,6 +260,14 @@ def main() -> None:
             f"right after SQLite's; the first PostgreSQL run gives {pg1['rate'] / lite['rate']:.2f}x)"
         )
         print("every run: each of the subscribers got the edition exactly once (checked at the relay)")
+        ceiling = args.connections / args.delay
+        print(
+            f"ceiling set by the relay: {ceiling:.0f} msg/s per sender ({args.connections} connections / "
+            f"{args.delay * 1000:.0f} ms); 1 sender reached {one / ceiling:.0%} of it, "
+            f"4 senders {pg4['rate'] / (4 * ceiling):.0%} "
+            f"of theirs while using {pg4['cores']:.2f} cores (of {os.cpu_count()}; load average at the end "
+            f"{os.getloadavg()[0]:.1f})"
+        )
     finally:
         relay.close()
         pg.stop()
