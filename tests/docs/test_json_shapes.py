@@ -58,6 +58,8 @@ EXERCISED = {
     "digest social SOURCE --json",
     "digest length --json",
     "digest send --json",
+    "digest db status --json",
+    "digest db upgrade --json",
     "digest subscribers add EMAIL --json",
     "digest subscribers import PATH --json",
     "digest subscribers list --json",
