@@ -9,9 +9,11 @@ One run, one relay, one edition, the same subscribers every time:
   beforehand (so every run measures delivery, not the build);
 - real `digest send --now` processes, each with the same ``connections=``: 1, 2 and 4 of
   them on PostgreSQL sharing the edition through claims; then 1 on SQLite. Each run starts on
-  a fresh copy of the database.
+  a fresh copy of the database. ``--rounds`` (2) rounds of all four, the second in reverse
+  order, so a load that drifts during the run (a shared machine) favours none of them.
 
-It prints messages per second (from the relay's first to its last acceptance) and the
+It prints messages per second (from the relay's first to its last acceptance), the CPU the
+senders and the relay spent per message, and, over the rounds, the mean rates and the
 ratios: 2 and 4 senders against 1 (targets >= 1.8x and >= 3.2x), one sender on PostgreSQL
 against one on SQLite (target >= 0.8x), and checks every run: no recipient missing, none twice.
 
@@ -199,6 +201,7 @@ def main() -> None:
     parser.add_argument("--subscribers", "--n", dest="n", type=int, default=10_000, help="subscribers")
     parser.add_argument("--delay", type=float, default=0.020, help="seconds the relay waits before accepting")
     parser.add_argument("--connections", type=int, default=2, help="SMTP connections per sender process")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of every configuration (ABBA order)")
     parser.add_argument("--stories", type=int, default=5, help="stories in the digest (message size)")
     parser.add_argument("--relay", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-seed", type=int, help=argparse.SUPPRESS)
@@ -247,26 +250,41 @@ def main() -> None:
                     shutil.copy(work / "sqlite-seed" / part, work / tag / part)
             return _env(work, tag, port, args.connections, None)
 
-        pg1 = _senders(1, fresh_pg("pg1"), relay, args.n, work, "PostgreSQL, 1 sender")
-        pg2 = _senders(2, fresh_pg("pg2"), relay, args.n, work, "PostgreSQL, 2 senders")
-        pg4 = _senders(4, fresh_pg("pg4"), relay, args.n, work, "PostgreSQL, 4 senders")
-        lite = _senders(1, fresh_sqlite("sqlite1"), relay, args.n, work, "SQLite, 1 sender")
-        pg1b = _senders(1, fresh_pg("pg1b"), relay, args.n, work, "PostgreSQL, 1 sender")
-        one = max(pg1["rate"], pg1b["rate"])  # the better of two single-sender runs: the strict baseline
-        print(f"2 senders vs 1:     {pg2['rate'] / one:5.2f}x   (target >= 1.8x)")
-        print(f"4 senders vs 1:     {pg4['rate'] / one:5.2f}x   (target >= 3.2x)")
-        print(
-            f"PostgreSQL vs SQLite, 1 sender each: {pg1b['rate'] / lite['rate']:5.2f}x   (target >= 0.8x; the run "
-            f"right after SQLite's; the first PostgreSQL run gives {pg1['rate'] / lite['rate']:.2f}x)"
-        )
+        # Rounds in ABBA order (1, 2, 4 senders, SQLite; then back): a machine whose load drifts
+        # during the run favours no configuration; each figure is the mean over the rounds.
+        runs: dict[str, list[dict[str, float]]] = {"pg1": [], "pg2": [], "pg4": [], "sqlite": []}
+        order = ["pg1", "pg2", "pg4", "sqlite"]
+        for r in range(1, args.rounds + 1):
+            print(f"round {r} of {args.rounds}", flush=True)
+            for key in order if r % 2 else reversed(order):
+                if key == "sqlite":
+                    runs[key].append(_senders(1, fresh_sqlite(f"sqlite-{r}"), relay, args.n, work, "SQLite, 1 sender"))
+                else:
+                    k = int(key[2:])
+                    label = f"PostgreSQL, {k} sender{'s' if k > 1 else ''}"
+                    runs[key].append(_senders(k, fresh_pg(f"{key}_{r}"), relay, args.n, work, label))
+
+        def mean(key: str, what: str = "rate") -> float:
+            return sum(x[what] for x in runs[key]) / len(runs[key])
+
+        def spread(key: str) -> str:
+            rates = [x["rate"] for x in runs[key]]
+            return f"{mean(key):6.1f} msg/s" + (f" ({min(rates):.1f}-{max(rates):.1f})" if len(rates) > 1 else "")
+
+        one = mean("pg1")
+        print(f"mean of {args.rounds} round(s):")
+        print(f"  PostgreSQL, 1 sender   {spread('pg1')}")
+        print(f"  PostgreSQL, 2 senders  {spread('pg2')}   {mean('pg2') / one:5.2f}x of 1   (target >= 1.8x)")
+        print(f"  PostgreSQL, 4 senders  {spread('pg4')}   {mean('pg4') / one:5.2f}x of 1   (target >= 3.2x)")
+        print(f"  SQLite, 1 sender       {spread('sqlite')}")
+        print(f"  PostgreSQL vs SQLite, 1 sender each: {one / mean('sqlite'):5.2f}x   (target >= 0.8x)")
         print("every run: each of the subscribers got the edition exactly once (checked at the relay)")
         ceiling = args.connections / args.delay
         print(
             f"ceiling set by the relay: {ceiling:.0f} msg/s per sender ({args.connections} connections / "
             f"{args.delay * 1000:.0f} ms); 1 sender reached {one / ceiling:.0%} of it, "
-            f"4 senders {pg4['rate'] / (4 * ceiling):.0%} "
-            f"of theirs while using {pg4['cores']:.2f} cores (of {os.cpu_count()}; load average at the end "
-            f"{os.getloadavg()[0]:.1f})"
+            f"4 senders {mean('pg4') / (4 * ceiling):.0%} of theirs, using {mean('pg4', 'cores'):.2f} cores "
+            f"(of {os.cpu_count()}; load average at the end {os.getloadavg()[0]:.1f})"
         )
     finally:
         relay.close()
