@@ -113,3 +113,17 @@ def test_a_retry_run_takes_failed_rows_once(edition: tuple[Engine, Locks, int]) 
         assert list(retry.targets()) == [] and retry.wait_for_rest() is False  # not again in the same run
     with Claims(engine, locks, digest_id, "default") as plain:
         assert list(plain.targets()) == []  # without retry_failed, failed rows are left alone
+
+
+def test_a_follower_sees_only_editions_someone_is_sending(edition: tuple[Engine, Locks, int]) -> None:
+    from digest.mailing.follow import editions_in_progress
+
+    engine, locks, digest_id = edition
+    assert editions_in_progress(engine) == []  # owed, but nobody is sending it
+    with Claims(engine, locks, digest_id, "default", batch=5) as sender:
+        assert sender._claim()
+        assert editions_in_progress(engine) == [("e1", "default")]
+        with engine.begin() as conn:  # its lease ran out (a machine that vanished): not in progress
+            conn.execute(update(sends).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+        assert editions_in_progress(engine) == []
+    assert editions_in_progress(engine) == []  # released when the sender ended

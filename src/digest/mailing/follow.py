@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, literal, select
+from sqlalchemy import Engine, bindparam, func, literal, select
 
 from digest.config import Settings
 from digest.errors import DigestError
@@ -34,20 +34,40 @@ log = logging.getLogger("digest.mailing.follow")
 POLL = 2.0  # seconds between looks for editions in progress
 
 
+RECENT = 20  # editions looked at: the newest ones (an edition in progress is one of them)
+
+
 def editions_in_progress(engine: Engine) -> list[tuple[str, str]]:
-    """(edition, list) pairs that some sender is sending right now."""
+    """(edition, list) pairs that some sender is sending right now.
+
+    Cheap on a big send log, since it runs every few seconds on every follower: for each of
+    the newest editions, the first pending row under a live lease, read off the (digest,
+    status, id) index (claims go in id order, so it is near the front). One list per edition
+    and poll: a follower sends one at a time anyway, and finds the next on its next look.
+    """
     now: Any = func.now()  # the database's clock (one for every machine) on PostgreSQL; ours on SQLite
     if engine.dialect.name != "postgresql":
         now = literal(datetime.now(UTC), sends.c.lease_until.type)
-    query = (
-        select(digests.c.edition, subscribers.c.list)
-        .select_from(sends.join(digests, digests.c.id == sends.c.digest_id))
-        .join(subscribers, subscribers.c.id == sends.c.subscriber_id)
-        .where(sends.c.status == PENDING, sends.c.claimed_by.is_not(None), sends.c.lease_until > now)
-        .distinct()
+    recent = select(digests.c.id, digests.c.edition).order_by(digests.c.id.desc()).limit(RECENT)
+    claimed = (
+        select(sends.c.subscriber_id)
+        .where(
+            sends.c.digest_id == bindparam("d"),
+            sends.c.status == PENDING,
+            sends.c.claimed_by.is_not(None),
+            sends.c.lease_until > now,
+        )
+        .limit(1)
+        .scalar_subquery()
     )
+    on_list = select(subscribers.c.list).where(subscribers.c.id == claimed)
+    found = []
     with engine.connect() as conn:
-        return sorted((str(e), str(lst)) for e, lst in conn.execute(query))
+        for digest_id, edition in conn.execute(recent).all():
+            list_name = conn.execute(on_list, {"d": digest_id}).scalar()
+            if list_name is not None:
+                found.append((str(edition), str(list_name)))
+    return sorted(found)
 
 
 def follow(
