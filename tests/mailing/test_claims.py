@@ -4,12 +4,14 @@ sender that lost a recipient that way never sends it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, and_, select, update
 from tests.support.delivery import configure, seed
+from tests.support.postgres import Database
 
 from digest.deliver.base import OutgoingMessage, SendResult
 from digest.mailing import editions, sendlog
@@ -127,3 +129,30 @@ def test_a_follower_sees_only_editions_someone_is_sending(edition: tuple[Engine,
             conn.execute(update(sends).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
         assert editions_in_progress(engine) == []
     assert editions_in_progress(engine) == []  # released when the sender ended
+
+
+def test_lease_renewal_never_waits_for_a_row_the_send_log_is_writing(
+    edition: tuple[Engine, Locks, int], database: Database
+) -> None:
+    """The send log holds a row between a message's outcome and the next attempt; a renewal
+    that waited for it while holding rows the send log wants next would deadlock."""
+    if database.kind != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite writes one transaction at a time")
+    engine, locks, digest_id = edition
+    with Claims(engine, locks, digest_id, "default", batch=5) as sender:
+        batch = sender._claim()
+        busy = engine.connect()
+        held = busy.begin()
+        row = and_(sends.c.digest_id == digest_id, sends.c.subscriber_id == batch[0].id)
+        busy.execute(update(sends).where(row).values(attempts=sends.c.attempts + 1))  # locked until rolled back
+        renewed: list[int] = []
+        try:
+            worker = threading.Thread(target=lambda: renewed.append(sender.renew()))
+            worker.start()
+            worker.join(10)
+            assert not worker.is_alive(), "the renewal waited for the locked row"
+            assert renewed == [len(batch) - 1]
+        finally:
+            held.rollback()
+            busy.close()
+        assert sender.renew() == len(batch)  # the next renewal takes it too

@@ -148,6 +148,19 @@ class Claims:
         expired = and_(sends.c.lease_until < self._now(), sends.c.claimed_by != self.sender)
         return or_(sends.c.claimed_by.is_(None), expired)
 
+    def _unlocked(self, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+        """Rows matching ``where`` that no other transaction is writing right now.
+
+        An update of many rows locks them one by one; if another transaction holds one of them
+        and waits for one we hold, PostgreSQL kills one of the two (a deadlock). The send log
+        does exactly that (a message's outcome, then the next message's attempt, in one
+        transaction), so updates of a batch skip the rows it holds (``SKIP LOCKED``). SQLite
+        writes one transaction at a time and needs none of this."""
+        if not self._postgres:
+            return and_(*where)
+        busy_free = select(sends.c.id).where(*where).with_for_update(skip_locked=True)
+        return sends.c.id.in_(busy_free.scalar_subquery())
+
     def _mine(self) -> ColumnElement[bool]:
         return and_(
             sends.c.digest_id == self.digest_id,
@@ -207,7 +220,7 @@ class Claims:
             with self.engine.begin() as conn:
                 done = conn.execute(
                     update(sends)
-                    .where(self._owed(), sends.c.claimed_by == other)
+                    .where(self._unlocked(self._owed(), sends.c.claimed_by == other))
                     .values(claimed_by=None, lease_until=None)
                 )
             n = max(done.rowcount or 0, 0)
@@ -251,10 +264,16 @@ class Claims:
         every = max(0.05, self.lease / 3)
         while not self._stop.wait(every):
             try:
-                with self.engine.begin() as conn:
-                    conn.execute(update(sends).where(self._mine()).values(lease_until=self._lease_end()))
+                self.renew()
             except Exception as exc:  # noqa: BLE001 - a missed renewal is survivable; the next one retries
                 log.warning("could not renew the claim on recipients: %s", exc)
+
+    def renew(self) -> int:
+        """Extend the lease of this sender's rows; returns how many. A row the send log is
+        writing at this instant is left for the next renewal (its lease has two thirds to go)."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(sends).where(self._unlocked(self._mine())).values(lease_until=self._lease_end()))
+        return max(done.rowcount or 0, 0)
 
     def release(self) -> None:
         """Hand back what this sender claimed and did not finish (a cancel, an error)."""
