@@ -16,6 +16,8 @@ from digest.mailing.subscribers import add
 from digest.mailing.tokens import signer_for
 from digest.storage.engine import open_engine
 
+pytestmark = pytest.mark.usefixtures("database")  # on SQLite and on PostgreSQL
+
 
 def test_show_returns_lists_statuses_consents_and_sends(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = configure(monkeypatch, "outbox://outbox", DIGEST_WEB__PUBLIC_LISTS="default,weekly")

@@ -1,13 +1,19 @@
-"""build_digest with a real SQLite archive: storing, 'only new', archive teasers."""
+"""build_digest with a real archive (SQLite, then PostgreSQL): storing, 'only new', archive teasers."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from digest.compose.build import build_digest
 from digest.config import load_settings
 from digest.storage.archive import Archive
+
+# the archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
 
 BODY = (
     "The city council approved a new budget for {topic} on Monday after a long debate. "
@@ -29,7 +35,10 @@ def write_article(folder: Path, name: str, title: str, topic: str) -> Path:
 def settings_for(tmp_path: Path):
     cfg = tmp_path / "digest.toml"
     cfg.write_text("[archive]\nmin_similarity = 0.1\n[email]\nmax_teasers = 3\n", encoding="utf-8")
-    return load_settings(cfg, env={"DIGEST_DATA_DIR": str(tmp_path / "data")})
+    env = {"DIGEST_DATA_DIR": str(tmp_path / "data")}
+    if url := os.environ.get("DIGEST_ARCHIVE__URL"):  # set by the database fixture for PostgreSQL
+        env["DIGEST_ARCHIVE__URL"] = url
+    return load_settings(cfg, env=env)
 
 
 def test_only_new_skips_what_a_sent_digest_carried(tmp_path: Path) -> None:

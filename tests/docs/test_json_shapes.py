@@ -63,6 +63,8 @@ EXERCISED = {
     "digest social queue --json",
     "digest length --json",
     "digest send --json",
+    "digest db status --json",
+    "digest db upgrade --json",
     "digest subscribers add EMAIL --json",
     "digest subscribers import PATH --json",
     "digest subscribers list --json",
@@ -81,8 +83,6 @@ EXERCISED = {
     "digest editions show EDITION --json",
     "digest editions approve EDITION --json",
     "digest archive export DIRECTORY --json",
-    "digest db status --json",
-    "digest db upgrade --json",
     "digest serve --json",
 }
 

@@ -1,8 +1,10 @@
-"""`ingest_sources` and `digest ingest` against a real local HTTP server and a real SQLite archive."""
+"""`ingest_sources` and `digest ingest` against a real local HTTP server and a real archive
+(SQLite, then PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,9 @@ from digest.errors import ConfigError
 from digest.ingest import collect
 from digest.ingest.to_archive import ingest_sources
 from digest.storage.archive import Archive
+
+# the archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
 
 
 @pytest.fixture
@@ -37,7 +42,10 @@ def write_config(tmp_path: Path, sources: list[dict[str, object]], allow: bool =
 
 
 def load(cfg: Path, tmp_path: Path) -> Settings:
-    return load_settings(cfg, env={"DIGEST_DATA_DIR": str(tmp_path / "data")})
+    env = {"DIGEST_DATA_DIR": str(tmp_path / "data")}
+    if url := os.environ.get("DIGEST_ARCHIVE__URL"):  # set by the database fixture for PostgreSQL
+        env["DIGEST_ARCHIVE__URL"] = url
+    return load_settings(cfg, env=env)
 
 
 def test_same_story_from_two_feeds_is_one_and_second_run_is_304(web: FixtureServer, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ STORIES = [
 
 
 @pytest.fixture
-def newsroom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def newsroom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database):  # type: ignore[no-untyped-def]
     """A config with three stories, an approve = true job, editors, a real SMTP server, 4 readers."""
     controller, handler = start_smtp()
     folder = tmp_path / "articles"

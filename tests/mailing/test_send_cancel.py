@@ -23,6 +23,9 @@ from digest.mailing import sendlog
 from digest.mailing.send import send_digest
 from digest.storage.engine import open_engine
 
+# the send log, subscribers and archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
+
 
 @pytest.fixture
 def slow() -> Iterator[tuple[int, FaultyHandler]]:

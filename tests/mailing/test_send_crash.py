@@ -22,6 +22,9 @@ from tests.support.smtp import FaultyHandler, start_smtp
 from digest.storage.engine import open_engine
 from digest.storage.schema import sends
 
+# the send log, subscribers and archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
+
 
 @pytest.mark.slow
 def test_kill_minus_nine_then_rerun(monkeypatch: pytest.MonkeyPatch) -> None:

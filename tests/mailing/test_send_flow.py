@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 import mailbox
 import re
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from tests.support.delivery import ROOT, check_all, check_message, cli, configure, seed
+from tests.support.smtp import FaultyHandler, raws, start_smtp
 
 from digest.deliver.memory import MemoryBackend
-from digest.errors import DeliveryError
-from digest.mailing import editions
-from digest.mailing.send import send_digest
+from digest.mailing.send import SendReport, send_digest
 from digest.mailing.subscribers import add, unsubscribe
 from digest.storage.engine import open_engine
 from digest.storage.schema import digests, sends
+
+# the send log, subscribers and archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
 
 
 @pytest.fixture(autouse=True)
@@ -180,11 +183,39 @@ def test_nothing_to_send_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert len(result.stderr.strip().splitlines()) <= 2  # the skipped source may be reported first
 
 
-def test_one_sender_per_edition_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = configure(monkeypatch, "memory://")
-    seed(settings, 2)
-    with editions.edition_lock(settings, "2030-01-01"):
-        with pytest.raises(DeliveryError, match="another `digest send` is sending it"):
-            send_digest(settings, edition="2030-01-01")
-        assert send_digest(settings, edition="other").sent == 2  # other editions are not blocked
-    assert send_digest(settings, edition="2030-01-01").sent == 2
+def test_two_senders_of_one_edition_share_its_recipients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two `send_digest` runs of the same edition at once split the list between them (claims on
+    the send log): each recipient once, one digests row, and both did part of the work."""
+    handler = FaultyHandler(slow_data=0.01)
+    controller, _ = start_smtp(handler)
+    try:
+        settings = configure(monkeypatch, f"smtp://127.0.0.1:{controller.port}?tls=none")
+        emails = seed(settings, 160)
+        reports: list[SendReport] = []
+        errors: list[BaseException] = []
+
+        def sender() -> None:
+            try:
+                reports.append(send_digest(settings, edition="shared"))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=sender) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not errors, errors
+        check_all(raws(handler), emails)
+        assert sorted(r.sent for r in reports) == sorted(r.sent for r in reports if r.sent > 0), reports
+        assert sum(r.sent for r in reports) == 160
+        assert len({r.digest_id for r in reports}) == 1
+        engine = open_engine(settings)
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(digests)).scalar_one() == 1
+            rows = conn.execute(select(sends.c.status, sends.c.claimed_by)).all()
+        engine.dispose()
+        assert {r.status for r in rows} == {"sent"} and len(rows) == 160
+        assert len({r.claimed_by for r in rows}) == 2, "both senders took part"
+    finally:
+        controller.stop()

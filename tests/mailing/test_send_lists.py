@@ -36,6 +36,9 @@ from digest.schedule.runner import run_job
 from digest.storage.engine import open_engine
 from digest.storage.schema import digests, sends
 
+# the send log, subscribers and archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
+
 DATA = ROOT / "tests" / "data"
 MONDAY = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
@@ -227,6 +230,7 @@ def test_scheduled_job_sends_to_its_list_exactly_once(  # type: ignore[no-untype
     assert handler.count() == 3
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # an SQLite file as early 0.1.0 made it
 def test_an_old_database_is_upgraded_to_lists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     settings = configure(monkeypatch, "memory://")
     data = tmp_path / "data"

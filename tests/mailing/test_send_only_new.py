@@ -12,6 +12,9 @@ from tests.support.delivery import configure, seed
 
 from digest.mailing.send import send_digest
 
+# the send log, subscribers and archive on an SQLite file, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("database")
+
 
 def write(folder: Path, name: str, title: str, sentences: list[str]) -> None:
     data = {"title": title, "url": f"https://news.example.com/{name}", "text": " ".join(sentences)}

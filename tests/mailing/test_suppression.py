@@ -61,7 +61,7 @@ def _delivered(handler: RecordingHandler) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def verp_send(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def verp_send(monkeypatch: pytest.MonkeyPatch, database):  # type: ignore[no-untyped-def]
     controller, handler = start_smtp()
     settings = configure(
         monkeypatch, f"smtp://127.0.0.1:{controller.port}?tls=none", DIGEST_DELIVERY__RETURN_PATH=RETURN_PATH
@@ -105,6 +105,7 @@ def test_a_bounce_is_found_by_verp_token_then_message_id_then_address(verp_send)
     engine.dispose()
 
 
+@pytest.mark.usefixtures("database")
 def test_policy_hard_soft_complaint_and_reactivate(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = configure(monkeypatch, "memory://", DIGEST_BOUNCES__SOFT_LIMIT="3")
     engine = open_engine(settings)
@@ -144,6 +145,7 @@ def test_policy_hard_soft_complaint_and_reactivate(monkeypatch: pytest.MonkeyPat
     engine.dispose()
 
 
+@pytest.mark.usefixtures("database")
 def test_reactivate_cli_asks_first(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = configure(monkeypatch, "memory://")
     engine = open_engine(settings)
@@ -159,6 +161,7 @@ def test_reactivate_cli_asks_first(monkeypatch: pytest.MonkeyPatch) -> None:
     assert again.returncode == 1 and "not bounced or complained" in again.stderr
 
 
+@pytest.mark.usefixtures("database")
 def test_send_exits_1_when_nobody_could_be_reached(monkeypatch: pytest.MonkeyPatch) -> None:
     handler = FaultyHandler(reject={f"reader{i:03d}@example.org": "550 5.7.1 Rejected by policy" for i in range(3)})
     controller, _ = start_smtp(handler)

@@ -52,6 +52,7 @@ def test_schedule_run_sends_the_digest_then_exits_cleanly_on_sigterm(tmp_path: P
     env.update(
         DIGEST_DATA_DIR=str(tmp_path / "data"),
         DIGEST_UNSUBSCRIBE_KEY="e2e-test-key-not-secret",
+        DIGEST_DELIVERY__UNSUBSCRIBE_URL="https://news.digest.test/unsubscribe?token={token}",
         PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""),
     )
     digest = [sys.executable, "-m", "digest", "--config", str(config)]

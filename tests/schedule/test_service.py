@@ -215,6 +215,8 @@ def test_jobstore_is_sqlite_under_the_data_dir_unless_archive_is_postgres(tmp_pa
     assert jobstore_url(settings) == f"sqlite:///{(tmp_path / 'data' / 'jobs.sqlite3').resolve()}"
     pg = replace(settings, archive=replace(settings.archive, url="postgresql+psycopg://digest@db/digest"))
     assert jobstore_url(pg) == "postgresql+psycopg://digest@db/digest"
+    plain = replace(settings, archive=replace(settings.archive, url="postgresql://digest:pw@db/digest"))
+    assert jobstore_url(plain) == "postgresql+psycopg://digest:pw@db/digest"  # psycopg 3, as the archive uses
     assert open_jobstore(settings).jobs_t.name == JOBS_TABLE
 
 

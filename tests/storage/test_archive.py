@@ -1,4 +1,4 @@
-"""The archive on a real SQLite file: dedupe, digests sent, feed state, related stories."""
+"""The archive on a real SQLite file and a real PostgreSQL: dedupe, digests sent, feed state, related stories."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text, update
+from tests.support.postgres import Database
 
 from digest.config import Settings
 from digest.models import Article, Related
@@ -15,8 +16,10 @@ from digest.storage.engine import open_engine
 from digest.storage.schema import articles
 
 
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+@pytest.fixture
+def settings(database: Database, tmp_path: Path) -> Settings:
+    """Every test here runs on an SQLite file and on PostgreSQL."""
+    return database.settings(tmp_path / "data")
 
 
 def art(title: str, body: str, url: str | None = None, source: str = "feed-a", guid: str | None = None) -> Article:
@@ -30,8 +33,8 @@ LONG = (
 )
 
 
-def test_dedupe_by_canonical_url_content_hash_and_guid(tmp_path: Path) -> None:
-    with Archive(settings(tmp_path)) as a:
+def test_dedupe_by_canonical_url_content_hash_and_guid(settings: Settings) -> None:
+    with Archive(settings) as a:
         first = a.store([art("Flood barrier", LONG, "https://news.example/story?utm_source=rss&id=7")])
         assert first[0].new
         moved = "https://NEWS.example/story?id=7&fbclid=x#top"
@@ -47,8 +50,8 @@ def test_dedupe_by_canonical_url_content_hash_and_guid(tmp_path: Path) -> None:
         assert other[0].new
 
 
-def test_dedupe_within_one_batch_and_across_runs(tmp_path: Path) -> None:
-    s = settings(tmp_path)
+def test_dedupe_within_one_batch_and_across_runs(settings: Settings) -> None:
+    s = settings
     batch = [art("One", LONG, "https://a.example/1"), art("One again", LONG, "https://a.example/1?utm_medium=x")]
     with Archive(s) as a:
         assert [x.new for x in a.store(batch)] == [True, False]
@@ -58,13 +61,13 @@ def test_dedupe_within_one_batch_and_across_runs(tmp_path: Path) -> None:
     assert count == 1
 
 
-def test_short_teasers_do_not_collide(tmp_path: Path) -> None:
-    with Archive(settings(tmp_path)) as a:
+def test_short_teasers_do_not_collide(settings: Settings) -> None:
+    with Archive(settings) as a:
         got = a.store([art("Story A", "Read more"), art("Story B", "Read more"), art("Story C", "")])
     assert all(s.new for s in got) and len({s.id for s in got}) == 3
 
 
-def test_articles_round_trip(tmp_path: Path) -> None:
+def test_articles_round_trip(settings: Settings) -> None:
     when = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
     original = Article(
         title="T",
@@ -78,13 +81,13 @@ def test_articles_round_trip(tmp_path: Path) -> None:
         related=[Related("Other", "https://x.example/b", "World")],
         guid="g",
     )
-    with Archive(settings(tmp_path)) as a:
+    with Archive(settings) as a:
         (stored,) = a.store([original])
         assert a.get(stored.id) == original
 
 
-def test_new_since_last_sent_digest(tmp_path: Path) -> None:
-    with Archive(settings(tmp_path)) as a:
+def test_new_since_last_sent_digest(settings: Settings) -> None:
+    with Archive(settings) as a:
         batch = [art(f"Story {i}", f"{LONG} number {i}", f"https://x.example/{i}") for i in range(4)]
         ids = [s.id for s in a.store(batch)]
         assert {x.id for x in a.new_since_last_sent()} == set(ids)
@@ -100,8 +103,8 @@ def test_new_since_last_sent_digest(tmp_path: Path) -> None:
         assert [x.id for x in a.new_since_last_sent(limit=1)] == [new]
 
 
-def test_record_digest_replaces_unsent_and_refuses_sent(tmp_path: Path) -> None:
-    with Archive(settings(tmp_path)) as a:
+def test_record_digest_replaces_unsent_and_refuses_sent(settings: Settings) -> None:
+    with Archive(settings) as a:
         ids = [s.id for s in a.store([art(f"S{i}", f"{LONG} {i}", f"https://x.example/{i}") for i in range(3)])]
         d = a.record_digest("ed-1", "Daily", ids[:1])
         assert a.record_digest("ed-1", "Daily (rebuilt)", ids[1:]) == d
@@ -113,20 +116,27 @@ def test_record_digest_replaces_unsent_and_refuses_sent(tmp_path: Path) -> None:
             a.mark_sent(999)
 
 
-def test_new_since_last_sent_is_an_indexed_query(tmp_path: Path) -> None:
-    """The sent-digest check must use the article index on digest_articles, not scan it."""
-    with Archive(settings(tmp_path)) as a:
+def test_new_since_last_sent_is_an_indexed_query(settings: Settings, database: Database) -> None:
+    """The sent-digest check must use the article index on digest_articles, not scan it.
+
+    PostgreSQL's planner scans tiny tables whatever their indexes; with sequential scans made
+    as costly as possible it shows which indexes the query can use."""
+    with Archive(settings) as a:
         query = a.new_since_last_sent_query(max_age_days=7)
         sql = str(query.compile(a.engine, compile_kwargs={"literal_binds": True}))
         with a.engine.connect() as conn:
-            plan = " | ".join(str(row[-1]) for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
+            if database.kind == "sqlite":
+                plan = " | ".join(str(row[-1]) for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
+            else:
+                conn.execute(text("SET enable_seqscan = off"))
+                plan = " | ".join(str(row[0]) for row in conn.execute(text("EXPLAIN " + sql)))
     assert "ix_digest_articles_article" in plan, plan
-    assert "SCAN digest_articles" not in plan, plan
+    assert "SCAN digest_articles" not in plan and "Seq Scan on digest_articles" not in plan, plan
     assert "ix_articles_first_seen" in plan, plan
 
 
-def test_feed_state_round_trip(tmp_path: Path) -> None:
-    with Archive(settings(tmp_path)) as a:
+def test_feed_state_round_trip(settings: Settings) -> None:
+    with Archive(settings) as a:
         assert a.feed_state("https://x.example/feed") is None
         a.save_feed_state("https://x.example/feed", '"e1"', "Wed, 20 Nov 2019 10:00:00 GMT", "h1")
         a.save_feed_state("https://x.example/feed", '"e2"', None, "h2")
@@ -154,8 +164,8 @@ def store_stories(a: Archive) -> dict[str, int]:
     return ids
 
 
-def test_related_candidates_above_threshold_only(tmp_path: Path) -> None:
-    with Archive(settings(tmp_path)) as a:
+def test_related_candidates_above_threshold_only(settings: Settings) -> None:
+    with Archive(settings) as a:
         ids = store_stories(a)
         found = a.related_candidates(ids["flood1"], days=30, min_similarity=0.15, limit=3)
         assert [c.article_id for c in found] == [ids["flood2"]]
@@ -175,8 +185,8 @@ def test_related_candidates_above_threshold_only(tmp_path: Path) -> None:
         ]
 
 
-def test_related_to_each_answers_every_story_from_one_pass(tmp_path: Path) -> None:
-    with Archive(settings(tmp_path)) as a:
+def test_related_to_each_answers_every_story_from_one_pass(settings: Settings) -> None:
+    with Archive(settings) as a:
         ids = store_stories(a)
         stories = a.articles([ids["flood1"], ids["flood2"], ids["bakery"]])
         each = a.related_to_each(
@@ -186,15 +196,15 @@ def test_related_to_each_answers_every_story_from_one_pass(tmp_path: Path) -> No
     assert [[c.article_id for c in found] for found in each] == [[ids["flood2"]], [ids["flood1"]], []]
     assert [[c.article_id for c in found] for found in one_by_one] == [[ids["flood2"]], [ids["flood1"]], []]
     assert a.related_to_each([]) == []
-    with Archive(settings(tmp_path)) as a:  # the digest's own stories are never suggested
+    with Archive(settings) as a:  # the digest's own stories are never suggested
         flood1 = stories[0]
         assert a.related_to_each([flood1.article], min_similarity=0.15, ids=[flood1.id], exclude={ids["flood2"]}) == [
             []
         ]
 
 
-def test_archive_accepts_an_engine(tmp_path: Path) -> None:
-    engine = open_engine(url=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+def test_archive_accepts_an_engine(database: Database, tmp_path: Path) -> None:
+    engine = open_engine(url=database.url or f"sqlite:///{tmp_path / 'x.sqlite3'}")
     a = Archive(engine)
     assert a.store([art("x", LONG, "https://x.example/1")])[0].new
     a.close()

@@ -28,7 +28,19 @@ from digest.errors import Interrupted
     "--only-new", is_flag=True, help="Leave out stories an earlier sent edition carried; skip if nothing is new."
 )
 @click.option("--list", "list_name", default="default", show_default=True, metavar="NAME", help="Subscriber list.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Sender processes sharing the edition (each with the backend's own connections).",
+)
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Stay running and join every edition another sender is sending (until SIGTERM/Ctrl-C).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout (--follow: one line each).")
 @pass_app
 def send(
     app: AppContext,
@@ -40,18 +52,32 @@ def send(
     edition: str | None,
     only_new: bool,
     list_name: str,
+    workers: int,
+    follow: bool,
     as_json: bool,
 ) -> None:
     """Build the digest and deliver it to every active subscriber.
 
     Safe to run again: an edition already sent goes only to those it has not reached yet.
+    Several `digest send` runs of one edition at once (processes, or machines sharing a
+    PostgreSQL database) split its recipients between them.
     """
     from digest.deliver.registry import backend_from_url
     from digest.mailing.lists import check_list_name
     from digest.mailing.send import send_digest
 
     list_name = check_list_name(list_name)
+    if workers > 1 and (to or dry_run):
+        raise click.UsageError("--workers shares a real send between processes: not with --to or --dry-run")
+    if follow and (to or dry_run or edition or only_new or retry_failed or retry_unknown or workers > 1):
+        raise click.UsageError(
+            "--follow joins the editions other senders start: not with --to, --dry-run, --edition, --only-new, "
+            "--retry-failed, --retry-unknown or --workers (run more followers for more)"
+        )
     settings = app.settings
+    if follow:
+        _follow(app, as_json)
+        return
     backend = backend_from_url(settings.delivery.backend, settings)
     if as_json and getattr(backend, "stream_name", None) == "stdout":
         raise click.UsageError("--json needs stdout for itself: use console://?stream=stderr with --json")
@@ -71,20 +97,36 @@ def send(
         )
     with progress_bar(not dry_run, eta=True) as bar, stop_on_signals(on_force=backend.abort) as cancel:
         progress = (lambda done, total: bar.update("sending", done, total)) if bar else None
-        report = send_digest(
-            settings,
-            edition=edition,
-            to=list(to) or None,
-            dry_run=dry_run,
-            retry_failed=retry_failed,
-            retry_unknown=retry_unknown,
-            progress=progress,
-            backend=backend,
-            only_new=only_new,
-            skip_if_empty=only_new,
-            list_name=list_name,
-            cancel=cancel,
-        )
+        if workers > 1:
+            from digest.mailing.workers import send_with_workers
+
+            report = send_with_workers(
+                settings,
+                workers,
+                edition=edition,
+                retry_failed=retry_failed,
+                retry_unknown=retry_unknown,
+                progress=progress,
+                only_new=only_new,
+                skip_if_empty=only_new,
+                list_name=list_name,
+                cancel=cancel,
+            )
+        else:
+            report = send_digest(
+                settings,
+                edition=edition,
+                to=list(to) or None,
+                dry_run=dry_run,
+                retry_failed=retry_failed,
+                retry_unknown=retry_unknown,
+                progress=progress,
+                backend=backend,
+                only_new=only_new,
+                skip_if_empty=only_new,
+                list_name=list_name,
+                cancel=cancel,
+            )
     opt = "" if list_name == "default" else f" --list {list_name}"
     if as_json:
         emit_json(report.to_json())
@@ -158,4 +200,20 @@ def _failed_line(report: Any, opt: str) -> None:
             f"error: edition {report.edition}: {report.unknown} message(s) got no answer and may have arrived; "
             f"they are not resent by themselves: `digest send --retry-unknown{opt}` sends them again",
             err=True,
+        )
+
+
+def _follow(app: AppContext, as_json: bool) -> None:
+    """`digest send --follow`: a long-running helper; its log lines at INFO, as a service's are."""
+    import logging
+
+    from digest.mailing.follow import follow
+
+    if not app.debug:
+        logging.getLogger("digest").setLevel(logging.INFO)
+    with stop_on_signals() as cancel:
+        follow(
+            app.settings,
+            cancel,
+            on_report=(lambda r: emit_json(r.to_json() | {"edition": r.edition})) if as_json else None,
         )

@@ -174,6 +174,7 @@ class DeliverySettings:
     max_attempts: int = setting(4, integer(1, 20))
     retry_backoff: float = setting(1.0, number(0.0, 60))  # seconds before the 2nd try; doubles after
     ca_file: str | None = setting(None, optional_text)  # extra CA bundle to trust for SMTP TLS
+    claim_lease: float = setting(60.0, number(1, 3600))  # seconds a sender's claim on recipients lasts unrenewed
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class BouncesSettings:
 @dataclass(frozen=True)
 class ScheduleSettings:
     jobs_dir: str = setting("scheduled", text)
+    failover_seconds: int = setting(30, integer(2, 3600))  # a standby scheduler leads this soon after the leader dies
     # Jobs with approve = true: a draft not approved by this local time ("HH:MM", "" = no
     # deadline) is sent anyway or skipped, as on_timeout says (logged either way).
     approve_by: str = setting("", clock_time)

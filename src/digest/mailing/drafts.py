@@ -36,6 +36,7 @@ from digest.render.templates import make_environment, template_errors
 from digest.sanitize import plain_text
 from digest.storage.archive import Archive
 from digest.storage.engine import open_engine
+from digest.storage.locks import locks_for
 from digest.storage.schema import digest_articles, digests
 
 log = logging.getLogger("digest.mailing.drafts")
@@ -487,8 +488,9 @@ def draft_edition(
     and returns it unchanged: editors get one review mail per draft, not one per retry.
     """
     engine = open_engine(settings)
+    locks = locks_for(engine, settings)
     try:
-        with editions.build_lock(settings, edition):
+        with editions.build_lock(locks, edition):
             try:
                 return get_edition(engine, edition)
             except InputError:
@@ -512,6 +514,7 @@ def draft_edition(
                 on_timeout=on_timeout,
             )
     finally:
+        locks.close()
         engine.dispose()
 
 

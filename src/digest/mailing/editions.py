@@ -1,4 +1,4 @@
-"""Editions: their names, their frozen rendering, and the locks that keep one build per edition.
+"""Editions: their names, their frozen rendering, and the lock that keeps one build per edition.
 
 An edition is named by the digest's date in the configured time zone, or by ``--edition``.
 Its ``digests`` row (the frozen rendering) is shared by every subscriber list it goes to;
@@ -9,12 +9,8 @@ list: the same edition sent to two lists reaches each list's people once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +18,9 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
-from digest.errors import DeliveryError, InputError
-from digest.mailing.lists import DEFAULT_LIST
+from digest.errors import InputError
 from digest.render.email import RenderedEmail
+from digest.storage.locks import Held, Locks
 from digest.storage.schema import digests
 
 
@@ -113,40 +109,11 @@ def mark_complete(engine: Engine, digest_id: int) -> None:
         )
 
 
-def _lock_file(settings: Settings, name: str) -> int:
-    """An open descriptor on the data folder's lock file for ``name`` (made safe as a file name)."""
-    folder = Path(settings.data_dir) / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return os.open(folder / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-
-
 @contextlib.contextmanager
-def edition_lock(settings: Settings, edition: str, list_name: str = DEFAULT_LIST) -> Iterator[None]:
-    """One `digest send` per edition and list at a time (two would mail the same pending people).
-
-    An OS file lock: released by the kernel when the holder dies, so kill -9 leaves no
-    stale lock behind.
-    """
-    key = edition if list_name == DEFAULT_LIST else f"{edition}@list-{list_name}"
-    fd = _lock_file(settings, f"send-{key}")
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            to = "" if list_name == DEFAULT_LIST else f" to list {list_name}"
-            raise DeliveryError(f"edition {edition}: another `digest send` is sending it{to} right now") from None
-        yield
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def build_lock(settings: Settings, edition: str) -> Iterator[None]:
-    """Runs for different lists that start one edition at once build and freeze it one at a
-    time: the second finds the first's rendering and sends that (one edition, one rendering)."""
-    fd = _lock_file(settings, f"build-{edition}")
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # waits: building takes seconds, and the wait is the point
-        yield
-    finally:
-        os.close(fd)
+def build_lock(locks: Locks, edition: str) -> Iterator[Held]:
+    """Senders that start one edition at once (lists, processes, machines) build and freeze it
+    one at a time: the next finds the first's rendering and sends that (one edition, one
+    rendering). An advisory lock on PostgreSQL, a file lock on SQLite; either is freed if its
+    holder dies."""
+    with locks.hold(f"build-{edition}", poll=0.1) as held:  # waits: building takes seconds, the wait is the point
+        yield held

@@ -6,11 +6,15 @@ what makes it safe to re-run at any time:
 1. The edition's rendering is frozen in the database on its first real run, so every later
    run of that edition (after a crash, or with ``retry_failed``) sends the same email.
 2. Every active subscriber without a row for the edition gets a pending row (one statement).
-3. Subscribers are streamed from the database in batches and each message is built just in
-   time (memory stays flat in the number of subscribers; the SMTP backend builds the next
-   message while the server is still processing the current one). The attempt is committed
-   before a message leaves; its outcome is committed with the next attempt (or at once when
-   the backend idles or finishes), so at most one message per connection is ever unrecorded.
+   Steps 1 and 2 run under the edition's build lock (digest.storage.locks: an advisory lock
+   on PostgreSQL, a file lock on SQLite), so senders starting one edition at once build it once.
+3. Recipients are claimed from the send log in batches (digest.mailing.claims): any number of
+   senders, on any machines sharing a PostgreSQL database, split an edition between them, and
+   the rows of one that dies go to the others. Each message is built just in time (memory
+   stays flat in the number of subscribers; the SMTP backend builds the next message while
+   the server is still processing the current one). The attempt is committed before a
+   message leaves; its outcome is committed with the next attempt (or at once when the
+   backend idles or finishes), so at most one message per connection is ever unrecorded.
 
 Test copies (``to=``) go only to the given addresses, with "[TEST] " before the subject, and
 leave no trace in the send log.
@@ -38,7 +42,7 @@ from digest.config import Settings
 from digest.deliver.base import BaseBackend, OutgoingMessage, SendResult
 from digest.deliver.registry import backend_from_url
 from digest.errors import ConfigError, DeliveryError, DigestError, InputError
-from digest.mailing import editions, sendlog
+from digest.mailing import claims, editions, sendlog
 from digest.mailing.addresses import normalize_email
 from digest.mailing.bounces.unknown_user import smtp_reply_is_unknown_user
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
@@ -50,6 +54,7 @@ from digest.models import Digest, digest_to_data
 from digest.render.email import RenderedEmail, render_email
 from digest.storage.archive import Archive
 from digest.storage.engine import open_engine
+from digest.storage.locks import Locks, locks_for
 
 log = logging.getLogger("digest.mailing.send")
 
@@ -182,22 +187,11 @@ def _messages(
     factory: MessageFactory,
     digest_id: int,
     report: SendReport,
+    owed: Iterable[sendlog.Target],
     *,
-    retry_failed: bool,
     record: bool,
-    list_name: str = DEFAULT_LIST,
     cancel: threading.Event | None = None,
-    retry_unknown: bool = False,
 ) -> Generator[OutgoingMessage, None, None]:
-    include_unlogged = not record
-    owed = sendlog.targets(
-        engine,
-        digest_id,
-        retry_failed=retry_failed,
-        retry_unknown=retry_unknown,
-        include_unlogged=include_unlogged,
-        list_name=list_name,
-    )
     for target in owed:
         if cancel is not None and cancel.is_set():
             return  # the backend finishes what it has in flight; the rest stays pending
@@ -245,13 +239,51 @@ def send_digest(
         digest_id=None, backend=backend.display_url, edition=name, dry_run=dry_run, test=bool(to), list_name=list_name
     )
     engine = open_engine(settings)
-    run = _Run(settings, engine, backend, report, today, progress, only_new, skip_if_empty, list_name, cancel)
+    locks = locks_for(engine, settings)
+    run = _Run(settings, engine, locks, backend, report, today, progress, only_new, skip_if_empty, list_name, cancel)
     try:
         if to:
             return run.test_copies(list(to))
-        with editions.edition_lock(settings, name, list_name):
-            return run.edition(retry_failed, retry_unknown)
+        return run.edition(retry_failed, retry_unknown)
     finally:
+        locks.close()
+        engine.dispose()
+
+
+def owe_edition(
+    settings: Settings,
+    *,
+    edition: str | None = None,
+    retry_failed: bool = False,
+    retry_unknown: bool = False,
+    today: date | None = None,
+    only_new: bool = False,
+    skip_if_empty: bool = False,
+    list_name: str = DEFAULT_LIST,
+) -> SendReport:
+    """Build, freeze and owe an edition without sending any of it (`digest send --workers`
+    does this before its workers start, so they never wait on a build). ``digest_id`` is
+    None in the report when there is nothing to send (``skipped_empty``, nobody on the list);
+    ``skipped`` counts the recipients already handled."""
+    list_name = check_list_name(list_name)
+    name = editions.edition_name(settings, edition, today)
+    backend = backend_from_url(settings.delivery.backend, settings)  # for the report's display only
+    report = SendReport(digest_id=None, backend=backend.display_url, edition=name, list_name=list_name)
+    engine = open_engine(settings)
+    locks = locks_for(engine, settings)
+    run = _Run(settings, engine, locks, backend, report, today, None, only_new, skip_if_empty, list_name)
+    try:
+        prepared = run.prepare(retry_failed, retry_unknown)
+        if prepared is not None:
+            report.digest_id = prepared[0]
+            done = sendlog.counts(engine, prepared[0], list_name)
+            report.skipped = done.sent + (0 if retry_failed else done.failed) + (0 if retry_unknown else done.unknown)
+            report.pending = (
+                done.pending + (done.failed if retry_failed else 0) + (done.unknown if retry_unknown else 0)
+            )
+        return report
+    finally:
+        locks.close()
         engine.dispose()
 
 
@@ -259,6 +291,7 @@ def send_digest(
 class _Run:
     settings: Settings
     engine: Engine
+    locks: Locks
     backend: BaseBackend
     report: SendReport
     today: date | None
@@ -339,19 +372,28 @@ class _Run:
         report.location = self.backend.location()
         return report
 
-    def edition(self, retry_failed: bool, retry_unknown: bool = False) -> SendReport:
+    def prepare(self, retry_failed: bool, retry_unknown: bool = False) -> tuple[int, MessageFactory] | None:
+        """Build and freeze the edition once and owe it to the list; None when there is nothing
+        to send (skipped, dry run, nobody on the list: the report says which).
+
+        Under the edition's build lock: senders starting one edition at once (lists, processes,
+        machines) build it once; the others wait and send the frozen rendering."""
         engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
         editions.check_sendable(engine, name)
         if not report.dry_run:
             check_unsubscribe_link(self.settings, self.backend)
-        with editions.build_lock(self.settings, name):  # lists starting this edition at once: one build
+        with editions.build_lock(self.locks, name) as held:
+            if held.waited:
+                log.info("edition %s: another sender was building it: using its rendering", name)
             try:
                 built = self.build()
             except NothingNew as exc:
                 report.skipped_empty = True
                 report.warnings.append(str(exc))
                 log.info("%s: skipped", exc)
-                return report
+                return None
+            if not built.frozen:
+                log.info("edition %s: built (%d stories)", name, len(built.article_ids))
             digest_id, rendered = built.digest_id, built.rendered
             # Built before anything is stored: a bad header in the config stops the run here.
             factory = MessageFactory(self.settings, rendered, signer_for(self.settings), list_name=lst)
@@ -361,72 +403,88 @@ class _Run:
                     done = sendlog.counts(engine, digest_id, lst)
                     report.skipped = done.sent + (0 if retry_failed else done.failed)
                     report.skipped += 0 if retry_unknown else done.unknown
-                for _message in _messages(
+                owed = sendlog.targets(
                     engine,
-                    factory,
-                    digest_id or -1,
-                    report,
+                    digest_id,
                     retry_failed=retry_failed,
                     retry_unknown=retry_unknown,
-                    record=False,
+                    include_unlogged=True,
                     list_name=lst,
-                ):
+                )
+                for _message in _messages(engine, factory, digest_id or -1, report, owed, record=False):
                     report.would_send += 1
-                return report
+                return None
 
             if digest_id is None and count_active(engine, lst) == 0:
-                return report  # nobody to send to: do not freeze the edition yet
+                return None  # nobody to send to: do not freeze the edition yet
             digest_id, stored = self.freeze(built)
             if stored is not rendered:  # a run elsewhere froze it first: send theirs
                 factory = MessageFactory(self.settings, stored, signer_for(self.settings), list_name=lst)
+            sendlog.enqueue(engine, digest_id, lst)
+        return digest_id, factory
+
+    def edition(self, retry_failed: bool, retry_unknown: bool = False) -> SendReport:
+        prepared = self.prepare(retry_failed, retry_unknown)
+        if prepared is None:
+            return self.report
+        engine, report, name, lst = self.engine, self.report, self.report.edition, self.list_name
+        digest_id, factory = prepared
         report.digest_id = digest_id
-        sendlog.enqueue(engine, digest_id, lst)
         before = sendlog.counts(engine, digest_id, lst)
         report.skipped = before.sent + (0 if retry_failed else before.failed) + (0 if retry_unknown else before.unknown)
         total = before.pending + (before.failed if retry_failed else 0) + (before.unknown if retry_unknown else 0)
-        if before.in_flight:
-            report.resent_in_flight = before.in_flight
-            report.warnings.append(
-                f"{before.in_flight} message(s) of edition {name} were in flight when an earlier run stopped; "
-                "their outcome is unknown, so they are sent again (a recipient may get it twice)"
-            )
-            log.warning("%s", report.warnings[-1])
-        journal = sendlog.SendLog(engine, digest_id)
-        messages = _messages(
+        again = "digest send" if lst == DEFAULT_LIST else f"digest send --list {lst}"
+        share = claims.Claims(
             engine,
-            factory,
+            self.locks,
             digest_id,
-            report,
+            lst,
             retry_failed=retry_failed,
             retry_unknown=retry_unknown,
-            record=True,
-            list_name=lst,
+            lease=self.settings.delivery.claim_lease,
             cancel=self.cancel,
         )
-        again = "digest send" if lst == DEFAULT_LIST else f"digest send --list {lst}"
-        try:
-            _deliver(self.backend, messages, journal, report, self.progress, total, self.cancel, self.hard_bounce)
-        except DeliveryError as exc:
-            if self.cancel is not None and self.cancel.is_set():
-                log.warning("edition %s: connections cut after a stop signal: %s", name, exc)
-                left = sendlog.counts(engine, digest_id, lst)
-                report.pending, report.cancelled = left.pending, True
-                report.location = self.backend.location()
-                return report
-            left = sendlog.counts(engine, digest_id, lst)
-            owed = left.pending + (left.failed if retry_failed else 0)
-            raise DeliveryError(
-                f"{exc} ({report.sent} sent in this run, {owed} not yet sent: run `{again}` again to resume)"
-            ) from None
-        finally:
-            messages.close()  # the generator's database reads end here
-            journal.close()
-            if report.sent:
-                # the edition reached readers: its stories are no longer "new" for the next one
-                editions.mark_complete(engine, digest_id)
+        cut_off = False
+        with share:
+            while True:
+                journal = sendlog.SendLog(engine, digest_id, share.sender)
+                owed = share.targets()
+                messages = _messages(engine, factory, digest_id, report, owed, record=True, cancel=self.cancel)
+                try:
+                    _deliver(
+                        self.backend, messages, journal, report, self.progress, total, self.cancel, self.hard_bounce
+                    )
+                except DeliveryError as exc:
+                    if self.cancel is not None and self.cancel.is_set():
+                        log.warning("edition %s: connections cut after a stop signal: %s", name, exc)
+                        cut_off = True
+                        break  # counted below as cancelled, like a stop between messages
+                    left = sendlog.counts(engine, digest_id, lst)
+                    owed_count = left.pending + (left.failed if retry_failed else 0)
+                    raise DeliveryError(
+                        f"{exc} ({report.sent} sent in this run, {owed_count} not yet sent: "
+                        f"run `{again}` again to resume)"
+                    ) from None
+                finally:
+                    messages.close()  # the generator's database reads end here
+                    journal.close()
+                    if report.sent:
+                        # the edition reached readers: its stories are no longer "new" for the next one
+                        editions.mark_complete(engine, digest_id)
+                # Other senders may still hold recipients: wait for them to finish, or take over
+                # the recipients of one that ended, so none is left behind.
+                if not share.wait_for_rest():
+                    break
+        if share.stats.resent:
+            report.resent_in_flight = share.stats.resent
+            report.warnings.append(
+                f"{share.stats.resent} message(s) of edition {name} were in flight when an earlier run stopped; "
+                "their outcome was unknown, so they were sent again (a recipient may have got it twice)"
+            )
+            log.warning("%s", report.warnings[-1])
         after = sendlog.counts(engine, digest_id, lst)
         report.pending = after.pending
-        if self.cancel is not None and self.cancel.is_set() and after.pending:
+        if self.cancel is not None and self.cancel.is_set() and (after.pending or cut_off):
             report.cancelled = True
             log.warning(
                 "edition %s: cancelled after %d sent in this run; %d still owed: run `%s` again to resume",
@@ -462,9 +520,9 @@ def _deliver(
     cancel: threading.Event | None = None,
     on_hard_bounce: Callable[[SendResult], None] | None = None,
 ) -> None:
-    done = 0
+    done = report.sent + report.failed  # a later pass of the same run goes on counting
     if progress:
-        progress(0, total)
+        progress(done, max(total, done))
     # The message generator stops at a cancel on its own; a backend that reads ahead (SMTP
     # builds the next message while the server answers) is told too, so no connection starts
     # a message it already took once cancel is set.

@@ -7,6 +7,9 @@ pending row for every active subscriber who has none, then works through the pen
 each attempt is committed before the message's content leaves, together with the previous
 message's outcome. So after a crash a re-run reaches everyone not yet sent, and at most the
 one message that was in flight (per connection) can arrive twice.
+
+Several senders share an edition through claims on these rows (digest.mailing.claims); the
+attempt is then recorded only while the row is still claimed by the sender making it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, bindparam, exists, func, insert, literal, or_, select, update
 
 from digest.deliver.base import OutgoingMessage, SendResult
+from digest.errors import DeliveryError
 from digest.mailing.lists import DEFAULT_LIST
 from digest.mailing.subscribers import ACTIVE
 from digest.storage.schema import sends, subscribers
@@ -64,7 +68,8 @@ def enqueue(engine: Engine, digest_id: int, list_name: str = DEFAULT_LIST) -> in
     ).where(subscribers.c.status == ACTIVE, subscribers.c.list == list_name, ~already)
     with engine.begin() as conn:
         result = conn.execute(
-            insert(sends).from_select(["digest_id", "subscriber_id", "status", "attempts", "updated_at"], owed)
+            insert(sends).from_select(["digest_id", "subscriber_id", "status", "attempts", "updated_at"], owed),
+            execution_options={"preserve_rowcount": True},  # an INSERT's count is kept only when asked for
         )
     return max(result.rowcount or 0, 0)
 
@@ -150,6 +155,11 @@ def record_failure(engine: Engine, digest_id: int, subscriber_id: int, code: int
         )
 
 
+class ClaimLost(DeliveryError):
+    """Another sender took over a recipient this one had claimed (its lease ran out: the
+    process was paused or cut off longer than the lease). Nothing more is sent by this one."""
+
+
 class _Prepared:
     """A statement compiled once for the engine's dialect and run on a raw DBAPI cursor.
 
@@ -170,11 +180,13 @@ class _Prepared:
             if (proc := bind.type.bind_processor(engine.dialect)) is not None
         }
 
-    def run(self, cursor: Any, values: dict[str, Any]) -> None:
+    def run(self, cursor: Any, values: dict[str, Any]) -> int:
+        """Execute; returns the number of rows changed."""
         params = self.compiled.construct_params(values)
         for name, proc in self.process.items():
             params[name] = proc(params[name])
         cursor.execute(self.sql, [params[n] for n in self.order] if self.order is not None else params)
+        return int(cursor.rowcount)
 
 
 class SendLog:
@@ -188,18 +200,23 @@ class SendLog:
 
     Backends may call it from several threads (parallel SMTP connections); each thread keeps
     its own database connection and its own kept-back outcome.
+
+    With ``sender`` (a claimer's id), an attempt is recorded only on a row still claimed by
+    that sender; otherwise ClaimLost stops the send before the message leaves.
     """
 
-    def __init__(self, engine: Engine, digest_id: int) -> None:
+    def __init__(self, engine: Engine, digest_id: int, sender: str | None = None) -> None:
         self.engine = engine
         self.digest_id = digest_id
+        self.sender = sender
         self._local = threading.local()
         self._conns: list[Any] = []
         self._lock = threading.Lock()
         row = and_(sends.c.digest_id == bindparam("d"), sends.c.subscriber_id == bindparam("s"))
+        attempt_on = and_(row, sends.c.claimed_by == bindparam("w")) if sender is not None else row
         self._attempt = _Prepared(
             update(sends)
-            .where(row)
+            .where(attempt_on)
             .values(
                 status=PENDING,
                 attempts=sends.c.attempts + 1,
@@ -238,8 +255,15 @@ class SendLog:
             "m": message.message_id,
             "b": message.bounce_token,
         }
-        self._attempt.run(cursor, values)
+        if self.sender is not None:
+            values["w"] = self.sender
+        recorded = self._attempt.run(cursor, values)
         self._local.conn.commit()  # durable before a byte of the message leaves
+        if self.sender is not None and recorded != 1:
+            raise ClaimLost(
+                f"{message.recipient}: another sender took over this recipient (this one was paused or cut off "
+                "for longer than its claim lasts); stopping here, the other senders finish the edition"
+            )
 
     def after_send(self, result: SendResult) -> None:
         self.flush()  # never more than one outcome kept back

@@ -79,6 +79,47 @@ def fire(name: str, schedule: str = "") -> dict[str, Any]:
     return outcome.to_dict()
 
 
+def unfinished_fires(
+    settings: Settings, jobs: dict[str, JobSpec], now: datetime | None = None
+) -> list[tuple[JobSpec, datetime]]:
+    """Fires of digest jobs that left recipients owed (a scheduler stopped mid-send: killed, its
+    machine lost), still within the job's ``misfire_grace``: a new leader finishes them. Their
+    edition and send log make finishing them exact: nobody reached is mailed again."""
+    from sqlalchemy import exists, select
+
+    from digest.mailing.sendlog import PENDING
+    from digest.storage.engine import open_engine
+    from digest.storage.schema import digests, sends
+
+    now = now or datetime.now(UTC)
+    longest = max((j.misfire_grace for j in jobs.values() if j.kind == "digest"), default=0)
+    if not longest:
+        return []
+    owed = exists().where(sends.c.digest_id == digests.c.id, sends.c.status == PENDING)
+    query = select(digests.c.edition).where(digests.c.created_at >= now - timedelta(seconds=longest), owed)
+    engine = open_engine(settings)
+    try:
+        with engine.connect() as conn:
+            names = list(conn.execute(query).scalars())
+    finally:
+        engine.dispose()
+    found = []
+    for name in sorted(names):
+        job_name, _, stamp = name.rpartition("@")
+        job = jobs.get(job_name)
+        try:
+            when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            continue  # an edition not made by a scheduled fire
+        if (
+            job is not None
+            and job.kind == "digest"
+            and timedelta(0) <= now - when <= timedelta(seconds=job.misfire_grace)
+        ):
+            found.append((job, when))
+    return found
+
+
 def settings_for(job: JobSpec, settings: Settings) -> Settings:
     """The config with the job's overrides (sources, subject, title) applied; the recipients
     override (a subscriber list) is passed to send_digest, not kept in the settings."""

@@ -7,7 +7,9 @@ whose schedule did not change keeps its stored next run time, so a fire missed w
 service was down is caught up (once, thanks to ``coalesce``) when it is still within the
 job's ``misfire_grace`` and reported as missed otherwise.
 
-APScheduler 3 must not share one job store between two scheduler processes: run ONE.
+APScheduler 3 must not share one job store between two scheduler processes, so any number of
+`digest schedule run` may run (on several machines with PostgreSQL) but only the leader
+(digest.schedule.leader) starts its scheduler; the others stand by and take over.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ from digest.ingest.fetch import abort_all_fetches
 from digest.schedule import runner
 from digest.schedule.executor import FireTimeInlineExecutor, FireTimeThreadPoolExecutor
 from digest.schedule.jobs import JobSpec, LoadedJobs
+from digest.schedule.leader import Leadership
 from digest.schedule.outcome import RunOutcome
 from digest.schedule.triggers import format_duration
+from digest.storage.engine import driver_url
 
 REVIEW_CHECK_SECONDS = 60  # how often drafts past their review deadline are looked for
 QUEUE_CHECK_SECONDS = 30  # how often the post queue is looked at for posts whose time has come
@@ -59,7 +63,7 @@ def jobstore_url(settings: Settings) -> str:
     """
     url = settings.archive.url
     if url and url.split(":", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}:
-        return url
+        return driver_url(url)
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(data_dir / 'jobs.sqlite3').resolve()}"
@@ -220,15 +224,16 @@ def next_fire(job: JobSpec, now: datetime | None = None) -> datetime | None:
 
 
 def run_service(settings: Settings, loaded: LoadedJobs) -> int:
-    """`digest schedule run`: block until SIGTERM/SIGINT, then finish the message in flight and
-    raise Interrupted saying what was left undone (the CLI exits 143 or 130). If the message in
-    flight takes longer than GRACE_SECONDS, its connection is cut (the send log keeps it owed)."""
+    """`digest schedule run`: stand by until this process leads, then fire the jobs; block until
+    SIGTERM/SIGINT, then finish the message in flight and raise Interrupted saying what was left
+    undone (the CLI exits 143 or 130). If the message in flight takes longer than GRACE_SECONDS,
+    its connection is cut (the send log keeps it owed)."""
     if not loaded.jobs:
         raise ConfigError(f"{loaded.folder}: no job to schedule")
     stop = threading.Event()
     stopped_by: list[int] = []
     interrupted: list[RunOutcome] = []
-    scheduler = BlockingScheduler(timezone=UTC)
+    running: list[BlockingScheduler] = []
 
     def on_outcome(outcome: RunOutcome) -> None:
         if outcome.status == "interrupted":
@@ -255,33 +260,32 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
         timer = threading.Timer(GRACE_SECONDS, force)
         timer.daemon = True
         timer.start()
-        if scheduler.running:
-            # not from the handler itself: shutdown waits for the running fire and takes locks
-            threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        for scheduler in running:
+            if scheduler.running:
+                # not from the handler itself: shutdown waits for the running fire and takes locks
+                threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    store = jobstore_url(settings)
+    leadership = Leadership(settings, store)
     try:
-        configure_scheduler(scheduler, settings, loaded.jobs)  # logs what it added, kept, removed
-        for job in loaded.jobs:
-            nxt = scheduler.get_job(job.name)
-            pending = nxt.next_run_time if nxt is not None and hasattr(nxt, "next_run_time") else None
-            upcoming = pending or next_fire(job)
-            state = "catch-up pending" if pending and pending < datetime.now(UTC) else "next"
-            log.info(
-                "%s: %s (%s), %s %s",
-                job.name,
-                job.trigger_text,
-                job.timezone,
-                state,
-                upcoming.isoformat() if upcoming else "never",
-            )
-            if job.kind == "social" and not (job.editors or settings.delivery.editors or job.post_to):
-                log.warning("%s: no editors ([delivery] editors or editors = [...]): its fires will fail", job.name)
-        if stop.is_set():
-            raise Interrupted(stopped_by[0], "stopped before the scheduler started: nothing left undone")
-        log.info("scheduler running with %d job(s); job store %s", len(loaded.jobs), _safe_url(jobstore_url(settings)))
-        scheduler.start()
+        _announce(settings, loaded.jobs)
+        while not stop.is_set():
+            with leadership.lead(stop) as held:
+                if held is None:
+                    break
+                scheduler = BlockingScheduler(timezone=UTC)
+                running[:] = [scheduler]
+                lost, end = threading.Event(), threading.Event()
+                watcher = leadership.watch(held, lost, end)
+                try:
+                    _lead(scheduler, settings, loaded.jobs, stop, lost)
+                finally:
+                    running.clear()
+                    end.set()
+                    watcher.join()
     finally:
+        leadership.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         runner.configure(None)
@@ -290,6 +294,53 @@ def run_service(settings: Settings, loaded: LoadedJobs) -> int:
         undone = "; ".join(f"{o.job}: {o.reason}" for o in interrupted) or "no fire was running: nothing left undone"
         raise Interrupted(stopped_by[0], undone)
     return 0
+
+
+def _announce(settings: Settings, jobs: list[JobSpec]) -> None:
+    for job in jobs:
+        log.info("%s: %s (%s), next %s", job.name, job.trigger_text, job.timezone, _iso(next_fire(job)))
+        if job.kind == "social" and not (job.editors or settings.delivery.editors or job.post_to):
+            log.warning("%s: no editors ([delivery] editors or editors = [...]): its fires will fail", job.name)
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else "never"
+
+
+def _lead(
+    scheduler: BlockingScheduler, settings: Settings, jobs: list[JobSpec], stop: threading.Event, lost: threading.Event
+) -> None:
+    """One term as the leader: sync the job store, finish fires a previous leader left owed,
+    run the scheduler until ``stop`` (a signal) or ``lost`` (the leader lock's session died)."""
+    configure_scheduler(scheduler, settings, jobs)  # logs what it added, kept, removed
+    for job in jobs:
+        stored = scheduler.get_job(job.name)
+        pending = stored.next_run_time if stored is not None and hasattr(stored, "next_run_time") else None
+        if pending and pending < datetime.now(UTC):
+            log.info("%s: catch-up pending for the fire of %s", job.name, pending.isoformat())
+    resumed = []
+    for job, when in runner.unfinished_fires(settings, {j.name: j for j in jobs}):
+        log.warning("%s: the fire of %s stopped with recipients owed: finishing it", job.name, when.isoformat())
+        thread = threading.Thread(
+            target=runner.run_job,
+            args=(job, settings),
+            kwargs={"fire_time": when, "stop": stop, "scheduled": True},
+            name=f"resume-{job.name}",
+        )
+        thread.start()
+        resumed.append(thread)
+
+    def on_lost() -> None:
+        lost.wait()
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    threading.Thread(target=on_lost, name="leader-lost", daemon=True).start()
+    if not stop.is_set() and not lost.is_set():
+        log.info("scheduler leading with %d job(s); job store %s", len(jobs), _safe_url(jobstore_url(settings)))
+        scheduler.start()  # blocks until shutdown: by a signal, or when leadership is lost
+    for thread in resumed:
+        thread.join()
 
 
 def _safe_url(url: str) -> str:

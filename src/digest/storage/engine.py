@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from digest.config import Settings
+from digest.errors import ConfigError
 from digest.storage import migrate
 
 
@@ -53,11 +56,38 @@ def connect(settings: Settings | None = None, url: str | None = None) -> Engine:
         if settings is None:
             raise ValueError("open_engine needs settings or a url")
         url = database_url(settings)
-    engine = create_engine(url)
+    target = _with_driver(url)
+    try:
+        engine = create_engine(target)
+    except ImportError as exc:
+        shown = target.render_as_string(hide_password=True)
+        if target.get_backend_name() == "postgresql":
+            raise ConfigError(
+                f"{shown}: PostgreSQL needs the psycopg driver: pip install 'digest[postgres]' ({exc})"
+            ) from None
+        raise ConfigError(f"{shown}: the database driver is not installed ({exc})") from None
     if engine.dialect.name == "sqlite":
         busy = settings.archive.busy_timeout if settings is not None else 10.0
         event.listen(engine, "connect", _sqlite_pragmas(int(busy * 1000)))
     return engine
+
+
+def _with_driver(url: str) -> URL:
+    """A plain ``postgresql://`` (or ``postgres://``) URL uses psycopg 3, the driver the
+    ``postgres`` extra installs (SQLAlchemy's own default would be psycopg2)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("[archive] url: not a database URL (expected e.g. postgresql://user@host/digest)") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def driver_url(url: str) -> str:
+    """``url`` as SQLAlchemy should open it (a plain postgresql:// names psycopg 3), for
+    libraries that make their own engine (APScheduler's job store)."""
+    return _with_driver(url).render_as_string(hide_password=False)
 
 
 def explain(exc: BaseException, settings: Settings | None) -> str | None:

@@ -24,7 +24,7 @@ from digest.errors import DatabaseError
 from digest.storage.legacy import release_0_1
 from digest.storage.schema import metadata
 
-HEAD = "0007_post_log"
+HEAD = "0008_send_claims"
 BASELINE = "0001"  # the schema of digest 0.1.0, whose databases carry no revision at all
 VERSION_TABLE = "alembic_version"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -100,12 +100,16 @@ def _out_of_date(engine: Engine, revision: str | None) -> str:
     )
 
 
+_REVISION_LINE = re.compile(r"""^revision\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
 def known_revisions() -> set[str]:
     """Revision ids of the migration files (read from their ``revision = "..."`` line, no Alembic import)."""
     found = set()
     for path in (_MIGRATIONS / "versions").glob("r*_*.py"):
-        m = re.search(r'^revision = "([^"]+)"', path.read_text(encoding="utf-8"), re.MULTILINE)
-        found.add(m.group(1) if m else path.stem.split("_", 1)[0].lstrip("r"))
+        match = _REVISION_LINE.search(path.read_text(encoding="utf-8"))
+        if match:
+            found.add(match.group(1))
     return found
 
 

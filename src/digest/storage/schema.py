@@ -132,8 +132,13 @@ sends = Table(
     # what a bounce can name: the message's Message-ID and its envelope sender's VERP token
     Column("message_id", String(256), nullable=True, index=True),
     Column("bounce_token", String(32), nullable=True, index=True),
+    # the sender working on this row (digest.mailing.claims) and until when, unless it renews
+    Column("claimed_by", String(128), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
     UniqueConstraint("digest_id", "subscriber_id", name="uq_send_once"),
-    Index("ix_sends_digest_status", "digest_id", "status"),
+    # counts by status, and claims: the next owed rows of an edition in id order, read off the index
+    Index("ix_sends_digest_status_id", "digest_id", "status", "id"),
+    Index("ix_sends_digest_claimed_by", "digest_id", "claimed_by"),
 )
 
 consents = Table(
