@@ -66,6 +66,7 @@ def test_edit_restart_approve_in_the_browser(browser, artifacts_dir, draft) -> N
             req.add_header("Origin", server.url.rstrip("/"))
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(req, timeout=10)
+            refused.value.close()  # the error holds the open response: close it, not the GC
             assert refused.value.code == 403
             page.screenshot(path=str(artifacts_dir / "preview-draft-review.png"), full_page=True)
         finally:
@@ -101,5 +102,10 @@ def test_the_draft_page_is_read_only_on_a_network_bind(draft) -> None:  # type: 
         req = urllib.request.Request(server.url + f"editions/{EDITION}/approve", data=b"token=x", method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(req, timeout=10)
+        refused.value.close()  # the error holds the open response: close it, not the GC
         assert refused.value.code == 403
-    assert json.loads(json.dumps(get_edition(open_engine(settings), EDITION).to_json()))["status"] == "draft"
+    engine = open_engine(settings)
+    try:
+        assert json.loads(json.dumps(get_edition(engine, EDITION).to_json()))["status"] == "draft"
+    finally:
+        engine.dispose()

@@ -63,6 +63,7 @@ def test_approve_from_the_queue_page(browser, queued) -> None:  # type: ignore[n
             req.add_header("Origin", server.url.rstrip("/"))
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(req, timeout=10)
+            refused.value.close()  # the error holds the open response: close it, not the GC
             assert refused.value.code == 403
         finally:
             page.close()
