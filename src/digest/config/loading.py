@@ -6,10 +6,10 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dotenv import dotenv_values
 
@@ -156,17 +156,25 @@ def load_settings(
     )
 
 
-def _social_accounts(raw: Any, label: str) -> tuple[SocialAccountSettings, ...]:
-    """``[[social.accounts]]``: unique names; Mastodon needs instance, Bluesky handle."""
+T = TypeVar("T")
+
+
+def _tables(raw: Any, key: str, cls: type[T], label: str) -> Iterator[tuple[str, T]]:
+    """Each table of an array of tables (``[[key]]``), checked, with where it is for errors."""
     if not isinstance(raw, list):
-        raise ConfigError(f"{label}: social.accounts: expected [[social.accounts]] tables")
-    found: list[SocialAccountSettings] = []
-    names: set[str] = set()
+        raise ConfigError(f"{label}: {key}: expected [[{key}]] tables")
     for i, item in enumerate(raw, start=1):
-        where = f"[[social.accounts]] #{i}"
+        where = f"[[{key}]] #{i}"
         if not isinstance(item, dict):
             raise ConfigError(f"{label}: {where}: expected a table")
-        account = build_section(SocialAccountSettings, item, where, label)
+        yield where, build_section(cls, item, where, label)
+
+
+def _social_accounts(raw: Any, label: str) -> tuple[SocialAccountSettings, ...]:
+    """``[[social.accounts]]``: unique names; Mastodon needs instance, Bluesky handle."""
+    found: list[SocialAccountSettings] = []
+    names: set[str] = set()
+    for where, account in _tables(raw, "social.accounts", SocialAccountSettings, label):
         for key in ("name", "platform"):
             if not getattr(account, key):
                 raise ConfigError(f"{label}: {where}: {key} is missing")
@@ -190,15 +198,9 @@ def _social_accounts(raw: Any, label: str) -> tuple[SocialAccountSettings, ...]:
 
 def _story_sections(raw: Any, label: str) -> tuple[SectionSettings, ...]:
     """``[[sections]]``: each needs a unique name and at least one rule."""
-    if not isinstance(raw, list):
-        raise ConfigError(f"{label}: sections: expected [[sections]] tables")
     found: list[SectionSettings] = []
     names: set[str] = set()
-    for i, item in enumerate(raw, start=1):
-        where = f"[[sections]] #{i}"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{label}: {where}: expected a table")
-        section = build_section(SectionSettings, item, where, label)
+    for where, section in _tables(raw, "sections", SectionSettings, label):
         if not section.name.strip() or any(ch in section.name for ch in "\r\n"):
             raise ConfigError(f"{label}: {where} name: expected a heading of one line")
         if section.name.casefold() in names:
