@@ -98,46 +98,50 @@ def fit_html(
     """
     budget = max_bytes - PERSONALIZATION_RESERVE
     html = render(view)
-    original = html_bytes(html)
+    original = size = html_bytes(html)
     if original <= budget:
         return html, view, []
 
     steps: list[str] = []
-    cache: dict[tuple[int, int | None], str] = {}
+    # (stories kept whole, titles listed) -> (html, its size): each render is measured once
+    cache: dict[tuple[int, int | None], tuple[str, int]] = {}
 
-    def done(final_html: str, final_view: DigestView) -> tuple[str, DigestView, list[str]]:
-        size = html_bytes(final_html)
+    def done(final: tuple[str, int], final_view: DigestView) -> tuple[str, DigestView, list[str]]:
+        final_html, final_size = final
         msg = (
             f"email HTML was {original:,} bytes as sent, over the {max_bytes:,}-byte limit "
-            f"(Gmail clips larger messages): {'; '.join(steps)}; now {size:,} bytes"
+            f"(Gmail clips larger messages): {'; '.join(steps)}; now {final_size:,} bytes"
         )
-        if size > budget:
+        if final_size > budget:
             msg += " and STILL over the limit: shorten the intro, footer or templates"
         return final_html, final_view, [msg]
 
     if any(s.teasers for s in view.stories):
         view = _without_teasers(view)
         html = render(view)
+        size = html_bytes(html)
         steps.append("dropped related-story teasers")
-        if html_bytes(html) <= budget:
-            return done(html, view)
+        if size <= budget:
+            return done((html, size), view)
 
     if any(len(s.key_points) > KEPT_POINTS for s in view.stories):
         view = _fewer_points(view)
         html = render(view)
+        size = html_bytes(html)
         steps.append(f"kept only the first {KEPT_POINTS} key points per story")
-        if html_bytes(html) <= budget:
-            return done(html, view)
+        if size <= budget:
+            return done((html, size), view)
 
-    def attempt(full: int, listed: int | None = None) -> str:
+    def attempt(full: int, listed: int | None = None) -> tuple[str, int]:
         key = (full, listed)
         if key not in cache:
-            cache[key] = render(_split(view, full, listed))
+            rendered = render(_split(view, full, listed))
+            cache[key] = (rendered, html_bytes(rendered))
         return cache[key]
 
     total = len(view.stories)
-    cache[(total, None)] = html  # the whole view, just rendered: every story kept whole
-    full = _largest_fitting(0, total, lambda k: html_bytes(attempt(k)), budget, known_hi=html_bytes(html))
+    cache[(total, None)] = (html, size)  # the whole view, just rendered: every story kept whole
+    full = _largest_fitting(0, total, lambda k: attempt(k)[1], budget, known_hi=size)
     if full is not None:
         moved = total - full
         steps.append(f'moved the last {moved} {"story" if moved == 1 else "stories"} into "More stories" (titles only)')
@@ -145,7 +149,7 @@ def fit_html(
 
     # Even titles alone are too many: list as many as fit and say how many were left out.
     listed_all = len(view.stories) + len(view.more_stories)
-    listed = _largest_fitting(0, listed_all, lambda m: html_bytes(attempt(0, m)), budget) or 0
+    listed = _largest_fitting(0, listed_all, lambda m: attempt(0, m)[1], budget) or 0
     final = _split(view, 0, listed)
     steps.append(
         f'listed {listed} stories by title under "More stories" and left out {final.omitted} '
