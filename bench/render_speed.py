@@ -106,7 +106,7 @@ def report(name: str, samples: list[tuple[float, float]]) -> tuple[float, float]
 
 
 def renders_per_call(digest: Digest, settings: Settings) -> int:
-    """How many times one render_email call renders the whole email (counted apart from the timing)."""
+    """How many times one render_email call compiles the whole email (counted apart from the timing)."""
     import digest.render.email as email_module
 
     calls = 0
@@ -148,7 +148,7 @@ def main() -> None:
         print(f"--- {kind}")
         print(f"stories: {args.stories}  html: {email.html_bytes:,} bytes as sent  text: {len(email.text):,} chars")
         renders = renders_per_call(digest, settings)
-        print(f"renders per call: {renders} (the clipping guard re-renders an edition over the limit)")
+        print(f"MJML compiles per call: {renders} (the size guard shrinks an edition by splicing one render)")
         for warning in email.warnings:
             print(f"guard: {warning}")
         print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs  rounds: {len(full)} each, interleaved")

@@ -178,9 +178,19 @@ def site_label(declared: str | None, url: str | None) -> str | None:
 FRAGMENT_EDGE_WORDS = 4
 
 
+_FRAGMENT_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~")
+_FRAGMENT_ASCII = {i: f"%{i:02X}" for i in range(128) if chr(i) not in _FRAGMENT_SAFE}
+_FRAGMENT_WORDS = re.compile(r"[A-Za-z0-9_.~ ]*")
+_FRAGMENT_UNSAFE = re.compile(r"[^A-Za-z0-9_.~]")
+
+
 def _fragment_text(text: str) -> str:
     """Percent-encoding for a text directive: everything but unreserved characters, and "-"
     too (it marks a prefix or suffix in the directive's syntax; "," and "&" are encoded)."""
+    if text.isascii():  # the usual case: words and spaces
+        if _FRAGMENT_WORDS.fullmatch(text):
+            return text.replace(" ", "%20")
+        return _FRAGMENT_UNSAFE.sub(lambda m: _FRAGMENT_ASCII[ord(m.group())], text)
     return quote(text, safe="").replace("-", "%2D")
 
 

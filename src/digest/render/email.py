@@ -31,8 +31,8 @@ from digest.config import Settings
 from digest.errors import ConfigError, TemplateError
 from digest.links import image_url, sentence_link, site_label, utm_adder
 from digest.models import Digest, Story
-from digest.render import plaintext, text_layout
-from digest.render.size import fit_html, html_bytes
+from digest.render import mjml_layout, plaintext, text_layout
+from digest.render.size import MARKED_TEMPLATES, fit_html, html_bytes
 from digest.render.templates import make_environment, template_dirs, template_errors
 from digest.render.view import DigestView, ImageView, LinkView, StoryView, TeaserGroup
 from digest.sanitize import one_line, plain_text, safe_url
@@ -244,6 +244,8 @@ class Renderer:
     dirs: tuple[Path, ...]
     include_loader: Callable[[str], str]
     bundled_text: bool = False  # no text template overridden: ``text_layout`` builds the text part
+    marks: bool = False  # the templates carry the clipping guard's splice points
+    bundled_stories: bool = False  # story partials not overridden: ``mjml_layout`` builds them
 
 
 def renderer(settings: Settings) -> Renderer:
@@ -272,9 +274,26 @@ def _renderer(settings: Settings, dirs: tuple[Path, ...], _files: tuple[tuple[st
     env = make_environment(settings, autoescape=_autoescape, filters={"wrap": plaintext.wrap})
     env.auto_reload = False  # no stat() per include per story
     env.globals["rule"] = plaintext.rule
+    env.globals["marking"] = False  # True only in the clipping guard's render (see render.size)
+    env.globals["prebuilt_stories"] = env.globals["prebuilt_more"] = None  # see render.mjml_layout
     check_templates(env)
-    overridden = any(_overridden(dirs, name) for name in text_layout.TEMPLATES)
-    return Renderer(env=env, dirs=dirs, include_loader=_include_loader(dirs), bundled_text=not overridden)
+    return Renderer(
+        env=env,
+        dirs=dirs,
+        include_loader=_include_loader(dirs),
+        bundled_text=not any(_overridden(dirs, name) for name in text_layout.TEMPLATES),
+        bundled_stories=not any(_overridden(dirs, name) for name in mjml_layout.TEMPLATES),
+        marks=_marks(dirs),
+    )
+
+
+def _marks(dirs: tuple[Path, ...]) -> bool:
+    """Do the templates in use carry the guard's splice points? (A user's own copy may not.)"""
+    for name in MARKED_TEMPLATES:
+        path = next((d / name for d in dirs if (d / name).is_file()), None)
+        if path is None or "data-dg-cut=" not in path.read_text(encoding="utf-8"):
+            return False
+    return True
 
 
 def _overridden(dirs: tuple[Path, ...], name: str) -> bool:
@@ -337,13 +356,21 @@ def check_html(html: str, template: str) -> None:
         raise TemplateError(f"{template}: the email would contain {m.group(0)!r}: scripts are not allowed")
 
 
-def render_mjml(settings: Settings, view: DigestView, prepared: Renderer | None = None) -> str:
-    """Jinja -> MJML source (no MJML compile)."""
+def render_mjml(settings: Settings, view: DigestView, prepared: Renderer | None = None, marking: bool = False) -> str:
+    """Jinja -> MJML source (no MJML compile).
+
+    ``marking``: the clipping guard's render, with splice points, and every story also listed
+    under "More stories" (the guard keeps whichever form of each story it needs).
+    """
+    prepared = prepared or renderer(settings)
+    more = [s.as_link() for s in view.stories] + view.more_stories if marking else view.more_stories
+    prebuilt = {}
+    if prepared.bundled_stories:
+        prebuilt["prebuilt_stories"] = mjml_layout.stories_mjml(view.stories, marking)
+        prebuilt["prebuilt_more"] = mjml_layout.more_mjml(view, more, marking)
     with template_errors():
-        return (
-            (prepared or renderer(settings))
-            .env.get_template(HTML_TEMPLATE)
-            .render(digest=view, stories=view.stories, more_stories=view.more_stories)
+        return prepared.env.get_template(HTML_TEMPLATE).render(
+            digest=view, stories=view.stories, more_stories=more, marking=marking, **prebuilt
         )
 
 
@@ -355,9 +382,9 @@ def mjml_to_html(source: str, settings: Settings, prepared: Renderer | None = No
         raise TemplateError(f"{HTML_TEMPLATE}: MJML error: {exc}") from None
 
 
-def render_html(view: DigestView, settings: Settings, prepared: Renderer | None = None) -> str:
+def render_html(view: DigestView, settings: Settings, prepared: Renderer | None = None, marking: bool = False) -> str:
     prepared = prepared or renderer(settings)
-    html = mjml_to_html(render_mjml(settings, view, prepared), settings, prepared)
+    html = mjml_to_html(render_mjml(settings, view, prepared, marking), settings, prepared)
     check_html(html, HTML_TEMPLATE)
     return html
 
@@ -377,7 +404,12 @@ def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
     """Render the digest once, with the unsubscribe and greeting markers in place."""
     prepared = renderer(settings)  # one look at the template files per render
     view = build_view(digest, settings)
-    html, shown, warnings = fit_html(view, lambda v: render_html(v, settings, prepared), settings.email.max_html_bytes)
+    html, warnings = fit_html(
+        view,
+        lambda v: render_html(v, settings, prepared),
+        settings.email.max_html_bytes,
+        marked=(lambda v: render_html(v, settings, prepared, marking=True)) if prepared.marks else None,
+    )
     text = render_text(view, settings, prepared)  # the text part is never shortened: it has every story
     return RenderedEmail(subject=view.subject, html=html, text=text, preheader=view.preheader, warnings=list(warnings))
 

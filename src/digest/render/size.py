@@ -4,8 +4,14 @@ Gmail hides everything past ~102 KB of HTML behind "[Message clipped]", unsubscr
 included. When a digest renders over ``[email] max_html_bytes`` we shrink it in steps, each
 costing the reader less than the next: drop the related-story teasers, then key points beyond
 the first two, then move the last stories into a compact "More stories" list of linked titles
-(as few as possible, found by bisection). Every step taken is reported in a warning; the HTML
-is never cut off.
+(as few as possible). Every step taken is reported in a warning; the HTML is never cut off.
+
+Compiling MJML is the costly part of a render, so the bundled templates are compiled ONCE,
+with splice points (``<i data-dg-cut="...">`` when ``marking`` is set) around each story, its extra key points and
+its teasers, and with every story also listed under "More stories". Each shrinking step is
+then a matter of leaving pieces of that HTML out: MRML renders each section on its own, so the
+spliced HTML is byte for byte what compiling the shrunk MJML gives (a test holds it to that).
+Templates without the splice points are shrunk by re-rendering, as before.
 """
 
 from __future__ import annotations
@@ -13,33 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from digest.render.splice import Choice, Pieces
 from digest.render.view import DigestView
+from digest.render.wire import html_bytes
+
+__all__ = ["KEPT_POINTS", "MARKED_TEMPLATES", "PERSONALIZATION_RESERVE", "fit_html", "html_bytes"]
 
 # Room kept for personalization: the per-recipient unsubscribe URL and greeting replace shorter
 # markers after rendering, so the rendered HTML must leave space for them.
 PERSONALIZATION_RESERVE = 1_024
 KEPT_POINTS = 2
-
-
-# Bytes quoted-printable writes as "=XX": "=" itself, 8-bit bytes and control characters.
-_ESCAPED = bytes([*range(0, 9), *range(11, 32), 127, *range(128, 256)])
-
-
-def html_bytes(html: str) -> int:
-    """The HTML part's size as it is transferred, which is what Gmail's clipping counts:
-    quoted-printable (every "=" and non-ASCII byte takes three, a soft break every 76) with
-    CRLF line ends. A page that is 97 KB decoded can be 106 KB on the wire.
-
-    Counted, not encoded (a quarter of the time of binascii.b2a_qp, and the same figure on
-    our HTML): the encoder in digest.mailing.message is what actually writes the bytes.
-    """
-    total = 0
-    for line in html.replace("\r\n", "\n").encode("utf-8").split(b"\n"):
-        size = len(line) + 2 * (line.count(b"=") + len(line) - len(line.translate(None, _ESCAPED)))
-        if size > 76:
-            size += 3 * ((size - 1) // 75)  # "=" CRLF soft breaks
-        total += size + 2
-    return total
+# The templates that carry splice points: a user's copy without them is fitted by re-rendering.
+MARKED_TEMPLATES = ("email/_stories.mjml.j2", "email/_more.mjml.j2")
 
 
 def _without_teasers(view: DigestView) -> DigestView:
@@ -89,32 +80,84 @@ def _largest_fitting(
     return lo
 
 
+def _report(original: int, max_bytes: int, budget: int, steps: list[str], final_size: int) -> str:
+    msg = (
+        f"email HTML was {original:,} bytes as sent, over the {max_bytes:,}-byte limit "
+        f"(Gmail clips larger messages): {'; '.join(steps)}; now {final_size:,} bytes"
+    )
+    if final_size > budget:
+        msg += " and STILL over the limit: shorten the intro, footer or templates"
+    return msg
+
+
+def _moved(n: int) -> str:
+    return f'moved the last {n} {"story" if n == 1 else "stories"} into "More stories" (titles only)'
+
+
+def _fit_spliced(view: DigestView, marked: str, max_bytes: int, budget: int) -> tuple[str, list[str]] | None:
+    """Fit by leaving pieces of the one marked render out (see ``render.splice``); None: cannot."""
+    n = len(view.stories)
+    has_teasers = any(s.teaser_groups for s in view.stories)
+    has_points = any(len(s.key_points) > KEPT_POINTS for s in view.stories)
+    needed = {f"t{k}" for k, s in enumerate(view.stories, 1) if s.teaser_groups}
+    needed |= {f"p{k}" for k, s in enumerate(view.stories, 1) if len(s.key_points) > KEPT_POINTS}
+    pieces = Pieces.cut(marked, n, n + len(view.more_stories), needed)
+    if pieces is None:
+        return None
+    whole = Choice(teasers=True, points=True, full=n)
+    original = pieces.size(whole)
+    if original <= budget:
+        return pieces.html(whole), []
+    # The steps in order, each costing the reader more than the one before.
+    steps = []
+    choice = Choice(True, True, n)
+    if has_teasers:
+        choice = Choice(False, True, n)
+        steps.append("dropped related-story teasers")
+    if has_teasers and (size := pieces.size(choice)) <= budget:
+        return pieces.html(choice), [_report(original, max_bytes, budget, steps, size)]
+    if has_points:
+        choice = Choice(False, False, n)
+        steps.append(f"kept only the first {KEPT_POINTS} key points per story")
+        if (size := pieces.size(choice)) <= budget:
+            return pieces.html(choice), [_report(original, max_bytes, budget, steps, size)]
+    # The fewest stories moved to titles: the size grows with every story kept whole.
+    full = _largest_fitting(0, n - 1, lambda k: pieces.size(Choice(False, False, k)), budget)
+    if full is None:
+        return None  # even titles alone are too many: the re-rendering path lists what fits
+    choice = Choice(False, False, full)
+    steps.append(_moved(n - full))
+    return pieces.html(choice), [_report(original, max_bytes, budget, steps, pieces.size(choice))]
+
+
 def fit_html(
-    view: DigestView, render: Callable[[DigestView], str], max_bytes: int
-) -> tuple[str, DigestView, list[str]]:
+    view: DigestView,
+    render: Callable[[DigestView], str],
+    max_bytes: int,
+    marked: Callable[[DigestView], str] | None = None,
+) -> tuple[str, list[str]]:
     """Render ``view``; shrink it step by step until the HTML fits ``max_bytes``.
 
-    Returns the HTML, the view actually rendered and the warnings describing what was done.
+    ``marked`` renders the view with splice points (the bundled templates): then one compile
+    does it. Returns the HTML and the warnings describing what was done.
     """
     budget = max_bytes - PERSONALIZATION_RESERVE
+    if marked is not None:
+        fitted = _fit_spliced(view, marked(view), max_bytes, budget)
+        if fitted is not None:
+            return fitted
     html = render(view)
     original = size = html_bytes(html)
     if original <= budget:
-        return html, view, []
+        return html, []
 
     steps: list[str] = []
     # (stories kept whole, titles listed) -> (html, its size): each render is measured once
     cache: dict[tuple[int, int | None], tuple[str, int]] = {}
 
-    def done(final: tuple[str, int], final_view: DigestView) -> tuple[str, DigestView, list[str]]:
+    def done(final: tuple[str, int]) -> tuple[str, list[str]]:
         final_html, final_size = final
-        msg = (
-            f"email HTML was {original:,} bytes as sent, over the {max_bytes:,}-byte limit "
-            f"(Gmail clips larger messages): {'; '.join(steps)}; now {final_size:,} bytes"
-        )
-        if final_size > budget:
-            msg += " and STILL over the limit: shorten the intro, footer or templates"
-        return final_html, final_view, [msg]
+        return final_html, [_report(original, max_bytes, budget, steps, final_size)]
 
     if any(s.teasers for s in view.stories):
         view = _without_teasers(view)
@@ -122,7 +165,7 @@ def fit_html(
         size = html_bytes(html)
         steps.append("dropped related-story teasers")
         if size <= budget:
-            return done((html, size), view)
+            return done((html, size))
 
     if any(len(s.key_points) > KEPT_POINTS for s in view.stories):
         view = _fewer_points(view)
@@ -130,7 +173,7 @@ def fit_html(
         size = html_bytes(html)
         steps.append(f"kept only the first {KEPT_POINTS} key points per story")
         if size <= budget:
-            return done((html, size), view)
+            return done((html, size))
 
     def attempt(full: int, listed: int | None = None) -> tuple[str, int]:
         key = (full, listed)
@@ -143,9 +186,8 @@ def fit_html(
     cache[(total, None)] = (html, size)  # the whole view, just rendered: every story kept whole
     full = _largest_fitting(0, total, lambda k: attempt(k)[1], budget, known_hi=size)
     if full is not None:
-        moved = total - full
-        steps.append(f'moved the last {moved} {"story" if moved == 1 else "stories"} into "More stories" (titles only)')
-        return done(attempt(full), _split(view, full))
+        steps.append(_moved(total - full))
+        return done(attempt(full))
 
     # Even titles alone are too many: list as many as fit and say how many were left out.
     listed_all = len(view.stories) + len(view.more_stories)
@@ -155,4 +197,4 @@ def fit_html(
         f'listed {listed} stories by title under "More stories" and left out {final.omitted} '
         "(the digest has too many stories for one email: lower [digest] max_stories)"
     )
-    return done(attempt(0, listed), final)
+    return done(attempt(0, listed))

@@ -1,0 +1,169 @@
+"""The bundled story blocks (``templates/email/_stories.mjml.j2`` and ``_more.mjml.j2``)
+written out in Python.
+
+Jinja takes about as long to step through twenty story blocks as MRML takes to compile the
+whole email, so when neither partial is overridden the blocks are built here and handed to
+``digest.mjml.j2`` ready-made (``prebuilt_stories``, ``prebuilt_more``). The output is the
+templates' output, character for character: ``tests/render/test_mjml_layout.py`` renders both
+ways and compares, so an edit to those two templates must be mirrored here. A user's own copy
+of either always goes through Jinja.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from digest.render.view import DigestView, LinkView, StoryView
+
+TEMPLATES = ("email/_stories.mjml.j2", "email/_more.mjml.j2")
+
+_SECTION = (
+    '    <mj-section css-class="dg-page" background-color="#eef0f3" padding="22px 0 8px">\n'
+    "      <mj-column>\n"
+    '        <mj-text css-class="dg-text"><h2 class="dg-section" style="margin:0;font-size:14px;'
+    'letter-spacing:.08em;text-transform:uppercase;color:#374151">{}</h2></mj-text>\n'
+    "      </mj-column>\n"
+    "    </mj-section>\n"
+)
+_CARD = (
+    '    <mj-section css-class="dg-card" background-color="#ffffff" border-top="1px solid #dde1e6" padding="20px 0">\n'
+)
+_IMAGE_STYLE = (
+    "display:block;width:100%;max-width:{}px;height:auto;border:0;outline:none;text-decoration:none;"
+    "font-size:13px;line-height:1.3;color:#5f6b7a;background-color:#e8ebef"
+)
+_SITE = (
+    '          <p class="dg-muted" style="margin:0 0 4px;font-size:12px;letter-spacing:.06em;'
+    'text-transform:uppercase;color:#5f6b7a">{}</p>\n'
+)
+_POINT_LINK = (
+    '<a class="dg-point" href="{}" title="See this sentence in the article" '
+    'style="color:inherit;text-decoration:underline;text-decoration-color:#9aa5b1">{}</a>'
+)
+_READ_MORE = (
+    '          <p style="margin:0"><a class="dg-link" href="{}" '
+    'style="color:#1a56db;font-weight:bold;text-decoration:underline">Read more</a></p>\n'
+)
+_GROUP = (
+    '          <p class="dg-muted" style="margin:16px 0 4px;font-size:13px;font-weight:bold;color:#5f6b7a">{}</p>\n'
+    '          <ul style="margin:0;padding-left:22px;font-size:15px">\n'
+)
+_TEASER = '            <li style="margin:0 0 4px"><a class="dg-link" href="{}" style="color:#1a56db">{}</a></li>\n'
+
+
+def _e(value: object) -> str:
+    """Jinja's autoescape (markupsafe) for a plain value, without building a Markup per value."""
+    text = str(value)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+
+
+def _mark(key: str, block: bool = False) -> str:
+    element = f'<i data-dg-cut="{key}"></i>'
+    return f"<mj-raw>{element}</mj-raw>\n" if block else element + "\n"
+
+
+def stories_mjml(stories: Sequence[StoryView], marking: bool) -> Markup:
+    """What ``_stories.mjml.j2`` renders for ``stories``."""
+    out: list[str] = []
+    add = out.append
+    for story in stories:
+        n = story.number
+        if marking:
+            add(_mark(f"s{n}", block=True))
+        if story.section_start:
+            add(_SECTION.format(_e(story.section)))
+        add(_CARD)
+        image = story.image
+        thumbnail = image is not None and story.image_style == "thumbnail"
+        add('      <mj-column width="33%" vertical-align="top">\n' if thumbnail else "      <mj-column>\n")
+        url = _e(story.url) if story.url else ""
+        if image:
+            padding = "4px 0 12px 24px" if thumbnail else "0 24px 16px"
+            img = (
+                f'<img src="{_e(image.url)}" alt="{_e(image.alt)}" width="{_e(image.width)}" '
+                f'height="{_e(image.height)}" style="{_IMAGE_STYLE.format(_e(image.width))}" />'
+            )
+            if url:
+                img = f'<a href="{url}" style="text-decoration:none">{img}</a>'
+            add(f'        <mj-text css-class="dg-image" padding="{padding}">{img}</mj-text>\n')
+        if thumbnail:
+            add('      </mj-column>\n      <mj-column width="67%" vertical-align="top">\n')
+        add('        <mj-text css-class="dg-text">\n')
+        if story.site:
+            add(_SITE.format(_e(story.site)))
+        title = _e(story.title)
+        if url:
+            heading = f'<a class="dg-title" href="{url}" style="color:#111827;text-decoration:none">{title}</a>'
+        else:
+            heading = f'<span class="dg-title" style="color:#111827">{title}</span>'
+        add(f'          <h2 style="margin:0 0 10px;font-size:21px;line-height:1.3">{heading}</h2>\n')
+        if story.lede:
+            add(f'          <p style="margin:0 0 12px">{_e(story.lede)}</p>\n')
+        if story.key_points:
+            add('          <ul style="margin:0 0 12px;padding-left:22px">\n')
+            for index, (point, link) in enumerate(story.points(), start=1):
+                if marking and index == 3:
+                    add(_mark(f"p{n}"))
+                text = _POINT_LINK.format(_e(link), _e(point)) if link else _e(point)
+                add(f'            <li style="margin:0 0 6px">{text}</li>\n')
+            if marking:
+                add(_mark(f"q{n}"))
+            add("          </ul>\n")
+        if url:
+            add(_READ_MORE.format(url))
+        if marking:
+            add(_mark(f"t{n}"))
+        for group in story.teaser_groups:
+            add(_GROUP.format(_e(group.heading)))
+            for teaser in group.links:
+                add(_TEASER.format(_e(teaser.url), _e(teaser.title)))
+            add("          </ul>\n")
+        if marking:
+            add(_mark(f"e{n}"))
+        add("        </mj-text>\n      </mj-column>\n    </mj-section>\n")
+    if marking:
+        add(_mark("s-end", block=True))
+    return Markup("".join(out))
+
+
+_MORE_HEAD = (
+    '    <mj-section css-class="dg-card" background-color="#ffffff" border-top="1px solid #dde1e6" padding="20px 0">\n'
+    "      <mj-column>\n"
+    '        <mj-text css-class="dg-text">\n'
+    '          <h2 style="margin:0 0 8px;font-size:19px">More stories</h2>\n'
+    '          <ul style="margin:0;padding-left:22px">\n'
+)
+_MORE_SITE = ' <span class="dg-muted" style="color:#5f6b7a;font-size:13px">({})</span>'
+_OMITTED = '          <p class="dg-muted" style="margin:8px 0 0;font-size:13px;color:#5f6b7a">…and {} more {}{}.</p>\n'
+_WEB = ' in the <a class="dg-link" href="{}" style="color:#1a56db">web version</a>'
+
+
+def more_mjml(digest: DigestView, links: Sequence[LinkView], marking: bool) -> Markup:
+    """What ``_more.mjml.j2`` renders for ``links`` (the "More stories" list)."""
+    out: list[str] = []
+    add = out.append
+    if marking:
+        add(_mark("M", block=True))
+    add(_MORE_HEAD)
+    for index, link in enumerate(links, start=1):
+        if marking:
+            add(_mark(f"m{index}"))
+        title = _e(link.title)
+        item = f'<a class="dg-link" href="{_e(link.url)}" style="color:#1a56db">{title}</a>' if link.url else title
+        if link.site:
+            item += _MORE_SITE.format(_e(link.site))
+        add(f'            <li style="margin:0 0 6px">{item}</li>\n')
+    if marking:
+        add(_mark("m-end"))
+    add("          </ul>\n")
+    if digest.omitted:
+        web = _WEB.format(_e(digest.view_in_browser)) if digest.view_in_browser else ""
+        add(_OMITTED.format(_e(digest.omitted), "story" if digest.omitted == 1 else "stories", web))
+    add("        </mj-text>\n      </mj-column>\n    </mj-section>\n")
+    if marking:
+        add(_mark("M-end", block=True))
+    return Markup("".join(out))
