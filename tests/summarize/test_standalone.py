@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
         "The 62-year-old was pictured leaving Mountjoy prison on Monday morning.",
         "Photo: the flooded high street in Cockermouth on Thursday.",
         "In this photo released by the ministry, soldiers stand guard at the border.",
+        "Andy Murray celebrates winning a point in the second set against Novak Djokovic in the final.",
+        "Klopp chats with Dortmund defender Erik Durm during a training session on Wednesday.",
+        "Black widow Catherine Nevin leaving Mountjoy prison as she walks to get a bus.",
     ],
 )
 def test_captions_are_recognised(sentence: str) -> None:
@@ -53,6 +56,9 @@ def test_dangling_openers_are_recognised(sentence: str) -> None:
         "This year the council will spend £4m on the bridge over the river.",
         "Andrew Smith, the council leader, said the bridge would reopen in May.",
         "Thousands of people marched through the city centre on Saturday.",
+        "The new virus poses a serious threat to older people across Europe.",
+        "The club celebrates its 100th birthday this year and will hold a party for its fans.",
+        "Fans leaving the stadium were caught in the crush at the north gate.",
     ],
 )
 def test_stand_alone_sentences_pass(sentence: str) -> None:
