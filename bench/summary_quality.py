@@ -1,6 +1,6 @@
 """ROUGE of our summary (lede + first two key points) against Lead-3 and plain sumy.
 
-Usage: python bench/summary_quality.py DATA [--limit N] [--algorithm A]
+Usage: python bench/summary_quality.py DATA [--limit N] [--split even|odd] [--algorithm A]
        [--position-weight W] [--redundancy R]
 
 DATA is a JSONL file with one {"id", "text", "reference"[, "title"]} object per line
@@ -10,6 +10,8 @@ summary/<topic>/NNN.txt). Every system gets the SAME sentences from
 digest's splitter (pysbd per paragraph), so only the choice of sentences differs. Scores
 are ROUGE-1/2/L F1 x 100 (rouge-score, Porter stemming on), averaged over articles; the gain
 of ours over Lead-3 gets a bootstrap 95% interval (articles resampled with replacement).
+``--split`` keeps every other article (0, 2, 4, ... or 1, 3, 5, ...): a change that is real
+should help on both halves, not only on the whole set it was tried on.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("jsonl", type=Path)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--split", choices=("even", "odd"), default=None, help="every other article only")
     parser.add_argument("--algorithm", default=None, help="override [summary] algorithm")
     parser.add_argument("--position-weight", type=float, default=None)
     parser.add_argument("--redundancy", type=float, default=None)
@@ -97,6 +100,8 @@ def main() -> None:
         settings = replace(settings, redundancy=args.redundancy)
 
     rows = load(args.jsonl, args.limit)
+    if args.split:
+        rows = rows[0 if args.split == "even" else 1 :: 2]
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     totals: dict[str, list[float]] = {}
     counts: dict[str, int] = {}
@@ -115,8 +120,9 @@ def main() -> None:
         ours, lead = per_system["ours"], per_system["Lead-3"]
         gains.append((ours[0] - lead[0], ours[1] - lead[1], ours[2] - lead[2]))
 
+    half = f" ({args.split} half)" if args.split else ""
     print(
-        f"{args.jsonl.name}: {len(rows)} articles; algorithm={settings.algorithm} "
+        f"{args.jsonl.name}{half}: {len(rows)} articles; algorithm={settings.algorithm} "
         f"position_weight={settings.position_weight} redundancy={settings.redundancy}"
     )
     print("ROUGE F1 x100 (rouge-score, stemming on), 3 sentences each; ours = lede + first 2 key points")

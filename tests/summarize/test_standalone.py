@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
         "The 62-year-old was pictured leaving Mountjoy prison on Monday morning.",
         "Photo: the flooded high street in Cockermouth on Thursday.",
         "In this photo released by the ministry, soldiers stand guard at the border.",
+        "Andy Murray celebrates winning a point in the second set against Novak Djokovic in the final.",
+        "Klopp chats with Dortmund defender Erik Durm during a training session on Wednesday.",
+        "Black widow Catherine Nevin leaving Mountjoy prison as she walks to get a bus.",
     ],
 )
 def test_captions_are_recognised(sentence: str) -> None:
@@ -53,6 +56,9 @@ def test_dangling_openers_are_recognised(sentence: str) -> None:
         "This year the council will spend £4m on the bridge over the river.",
         "Andrew Smith, the council leader, said the bridge would reopen in May.",
         "Thousands of people marched through the city centre on Saturday.",
+        "The new virus poses a serious threat to older people across Europe.",
+        "The club celebrates its 100th birthday this year and will hold a party for its fans.",
+        "Fans leaving the stadium were caught in the crush at the north gate.",
     ],
 )
 def test_stand_alone_sentences_pass(sentence: str) -> None:
@@ -124,3 +130,35 @@ def test_bench_checks_flag_each_kind() -> None:
     kinds = {kind for kind, point in bench.flags(lede, points, True) if point != points[-1]}
     assert kinds == {"caption", "dangling", "fragment", "repeat"}
     assert not [k for k, p in bench.flags(lede, points, True) if p == points[-1]]
+
+
+def test_a_sentence_leaning_on_the_lede_joins_it_and_never_stands_alone() -> None:
+    text = (
+        "Two charity founders are among the survivors of the earthquake in Kathmandu, Nepal.\n\n"
+        "And they are struggling to keep hundreds of children fed and sheltered in the aftermath.\n\n"
+        "Anuradha Koirala runs a rehabilitation centre in the city that is home to 425 young women.\n\n"
+        "It has been damaged by the aftershocks, and the girls now sleep outdoors under tarpaulins.\n\n"
+        "Pushpa Basnet and the 45 children in her care were forced to leave their home.\n\n"
+        "Seven other charities are now helping with the relief effort across the valley."
+    )
+    summary = summarize_text(text, points=3)
+    assert summary.lede == (
+        "Two charity founders are among the survivors of the earthquake in Kathmandu, Nepal. "
+        "And they are struggling to keep hundreds of children fed and sheltered in the aftermath."
+    )
+    assert summary.key_points == [
+        "Anuradha Koirala runs a rehabilitation centre in the city that is home to 425 young women.",
+        "Pushpa Basnet and the 45 children in her care were forced to leave their home.",
+        "Seven other charities are now helping with the relief effort across the valley.",
+    ]
+
+
+def test_a_leaning_sentence_that_repeats_the_lede_does_not_join_it() -> None:
+    text = (
+        "The city council approved a £40m plan to rebuild the old river bridge on Tuesday night.\n\n"
+        "And the council approved the £40m plan to rebuild the river bridge after a long debate.\n\n"
+        "Work on the new bridge is due to start in March and should take two years to finish.\n\n"
+        "Local shops say the closure of the old bridge has cost them thousands of pounds in trade."
+    )
+    summary = summarize_text(text, points=2)
+    assert summary.lede == "The city council approved a £40m plan to rebuild the old river bridge on Tuesday night."

@@ -6,7 +6,8 @@ Stable API (other stages and scripts call these):
 - ``summarize_text(text, title=None, settings=None, points=None, language=None) -> Summary``
 
 The lede is the article's opening sentence as written (minus a leading "(CNN) --" style
-source tag), or the first real sentence when the opening is chrome. Key points are chosen
+source tag), or the first real sentence when the opening is chrome; a next sentence that
+leans on it ("And ...", "It ...") and is worth a point is kept with it. Key points are chosen
 by `digest.summarize.select` (sumy centrality + position + length, redundancy removed) and
 returned in document order.
 """
@@ -88,8 +89,9 @@ def analyze(
         shortened = first if len(first) <= FALLBACK_CHARS else first[:FALLBACK_CHARS].rsplit(" ", 1)[0] + " …"
         return Analysis(Summary(lede=shortened, key_points=[], language=lang.code), sentences, lang, None, [])
     chosen = choose_points(sentences, lede, n_points, lang, settings.algorithm, weights_from(settings))
+    lede_last = lede if chosen.lede_last is None else chosen.lede_last
     summary = Summary(
-        lede=strip_source_tag(sentences[lede].text),
+        lede=" ".join([strip_source_tag(sentences[lede].text), *(s.text for s in sentences[lede + 1 : lede_last + 1])]),
         key_points=[sentences[i].text for i in chosen.indices],
         language=lang.code,
     )

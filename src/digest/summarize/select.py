@@ -12,6 +12,11 @@ where ``centrality`` is the sentence's rank under the chosen sumy ranker scaled 
 run-ons (an editor prefers concise points). Points are then taken best-first, skipping any
 whose content words overlap the lede or an earlier point by more than ``redundancy``
 (Jaccard), and returned in document order.
+
+A sentence that leans on the one before it ("And ...", "She said ...") is never a point, yet
+it is ranked like the others: it is part of the article, and leaving it out would move every
+later sentence up the position prior. When it follows the lede and scores well enough to
+have been a point, it joins the lede: that is the one place it can be read as written.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from digest.summarize.chrome import ends_like_sentence, is_chrome, is_real_sente
 from digest.summarize.language import Language
 from digest.summarize.rank import cached_stemmer, rate_sentences
 from digest.summarize.sentences import Sentence, words
-from digest.summarize.standalone import is_caption, stands_alone
+from digest.summarize.standalone import is_caption, is_fragment, leans_on_previous, stands_alone
 
 # A lede of last resort (no real sentence anywhere) must still read as one line.
 MAX_FALLBACK_WORDS = 60
@@ -36,8 +41,9 @@ _QUOTE_CHARS = "\"'“”‘’«»"
 class Selection:
     """Chosen key points (sentence indices, document order) and how many were ranked."""
 
-    indices: list[int]
+    indices: list[int]  # first sentence of each point
     ranked: int  # sentences the sumy ranker saw (lede included), <= max_sentences
+    lede_last: int | None = None  # last sentence of the lede when the next one joins it
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,8 @@ def choose_points(
     algorithm: str = "hybrid",
     weights: Weights = Weights(),
 ) -> Selection:
-    """Up to ``points`` key sentences other than the lede, in document order."""
+    """Up to ``points`` key sentences other than the lede, in document order; ``lede_last``
+    is set when the sentence after the lede leans on it and would have made a point."""
     if points <= 0:
         return Selection([], 0)
     opening = " ".join(s.text for s in sentences[:20])
@@ -132,14 +139,17 @@ def choose_points(
     seen = {_normalize(lede_text)}
     # Candidates: complete, non-chrome sentences after the lede, each text once, capped.
     candidates: list[Sentence] = []
+    leaning: set[int] = set()
     for s in sentences:
-        if s.index == lede or s.index < lede:
+        if s.index <= lede:
             continue
         key = _normalize(s.text)
         if key in seen or not is_real_sentence(s.text, min_words=weights.min_words, all_caps_text=all_caps):
             continue
         if not stands_alone(s.text, mixed_case=mixed_case):
-            continue  # a caption, a fragment, or a point that needs the sentence before it
+            if not _only_leans(s.text, mixed_case=mixed_case):
+                continue  # a caption or a fragment
+            leaning.add(s.index)
         seen.add(key)
         candidates.append(s)
         if len(candidates) >= weights.max_sentences - 1:
@@ -158,16 +168,32 @@ def choose_points(
     scored.sort(key=lambda item: (-item[0], item[1]))
 
     chosen: list[Sentence] = []
+    joins_lede: Sentence | None = None  # scored high enough to have been a point
     taken = [content_words(strip_source_tag(lede_text), language)]
     for score, k in scored:
         if score <= 0 or len(chosen) >= points:
             break
-        cw = content_words(candidates[k].text, language)
-        if any(jaccard(cw, other) > weights.redundancy or containment(cw, other) >= 0.6 for other in taken):
+        s = candidates[k]
+        if s.index in leaning:
+            joins_lede = s if s.index == lede + 1 else joins_lede
             continue
-        chosen.append(candidates[k])
+        cw = content_words(s.text, language)
+        if any(_repeats(cw, other, weights) for other in taken):
+            continue
+        chosen.append(s)
         taken.append(cw)
-    return Selection(sorted(s.index for s in chosen), len(texts))
+    if joins_lede and any(_repeats(content_words(joins_lede.text, language), other, weights) for other in taken):
+        joins_lede = None
+    return Selection(sorted(s.index for s in chosen), len(texts), joins_lede.index if joins_lede else None)
+
+
+def _repeats(cw: frozenset[str], other: frozenset[str], weights: Weights) -> bool:
+    return jaccard(cw, other) > weights.redundancy or containment(cw, other) >= 0.6
+
+
+def _only_leans(text: str, *, mixed_case: bool) -> bool:
+    """Leans on the sentence before it but is otherwise a whole, caption-free sentence."""
+    return leans_on_previous(text) and not is_caption(text) and not is_fragment(text, mixed_case=mixed_case)
 
 
 def _centrality(texts: list[str], language: Language, algorithm: str) -> list[float]:

@@ -31,6 +31,20 @@ _PICTURE_WORDS = re.compile(
 # picture descriptions read once their picture is gone.
 _DEMONSTRATIVE_NOUN = re.compile(r"^\W*(?:this|these|here)\s+(?:the|a|an)\s", re.IGNORECASE)
 
+# "Andy Murray celebrates winning a point ...", "Catherine Nevin leaving Mountjoy prison ...": a
+# picture described in the present tense or a bare participle, with no verb of reported news.
+_PICTURE_VERB_TEXT = (
+    "celebrates smiles waves chats hugs kisses embraces gestures cuddles cradles clutches relaxes lounges strolls "
+    "greets applauds salutes leaving arriving smiling waving celebrating posing"
+)
+_PICTURE_VERB = re.compile(
+    r"^\W*(?:[\w'’.-]+,?\s+){1,6}?(?:(?:" + "|".join(_PICTURE_VERB_TEXT.split()) + r")\b|"
+    r"poses\s+(?:for|with|alongside|next|beside|in\s+front))",
+    re.IGNORECASE,
+)
+_NEWS_VERB_TEXT = "is are was were has have had will would said says can could did does do may might should been"
+_NEWS_VERBS = frozenset(_NEWS_VERB_TEXT.split())
+_MAX_PICTURE_WORDS = 25
 _CONNECTIVE_TEXT = (
     "and but or nor so yet also however though although meanwhile moreover furthermore besides "
     "instead therefore thus hence still then otherwise nevertheless nonetheless consequently "
@@ -54,7 +68,15 @@ def is_caption(sentence: str) -> bool:
     """A photo caption, credit or picture description."""
     return bool(
         _PLACE_IN_PICTURE.search(sentence) or _PICTURE_WORDS.search(sentence) or _DEMONSTRATIVE_NOUN.match(sentence)
-    )
+    ) or describes_picture(sentence)
+
+
+def describes_picture(sentence: str) -> bool:
+    """Someone doing something, told in the present tense, with nothing reported."""
+    tokens = [t.lower() for t in words(sentence)]
+    if len(tokens) > _MAX_PICTURE_WORDS or any(q in sentence for q in '"“”'):
+        return False
+    return bool(_PICTURE_VERB.match(sentence)) and not _NEWS_VERBS.intersection(tokens)
 
 
 def leans_on_previous(sentence: str) -> bool:
