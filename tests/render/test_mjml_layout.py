@@ -43,8 +43,14 @@ def test_layout_matches_the_bundled_partials(images: str) -> None:
     jinja = dataclasses.replace(fast, bundled_stories=False)
     assert fast.bundled_stories
     for view in _views(s):
+        assert render_mjml(s, view, fast) == render_mjml(s, view, jinja), view.title
         for marking in (False, True):
-            assert render_mjml(s, view, fast, marking) == render_mjml(s, view, jinja, marking), (view.title, marking)
+            context = {"digest": view, "stories": view.stories, "marking": marking}
+            stories = fast.env.get_template("email/_stories.mjml.j2").render(more_stories=[], **context)
+            assert mjml_layout.stories_mjml(view.stories, marking) == stories
+            for links in ([], view.more_stories, [x.as_link() for x in view.stories] + view.more_stories):
+                more = fast.env.get_template("email/_more.mjml.j2").render(more_stories=links, **context)
+                assert mjml_layout.more_mjml(view, links, marking) == more, (view.title, marking, len(links))
 
 
 def test_an_override_of_either_partial_goes_through_jinja(tmp_path) -> None:

@@ -10,7 +10,7 @@ from tests.render.test_mjml_layout import _editorial
 from tests.support.digests import cnndm_articles, html_articles, make_digest, real_digest, seed_article, settings
 
 from digest.models import Digest, Related
-from digest.render.email import build_view, render_email, render_html, renderer
+from digest.render.email import build_view, more_entries, render_email, render_html, renderer
 from digest.render.size import fit_html, html_bytes
 from digest.render.splice import Choice, Pieces
 from digest.resources import default_templates_dir
@@ -52,7 +52,7 @@ def test_splicing_gives_what_re_rendering_gives(edition: str) -> None:
             view,
             lambda v: render_html(v, s, prepared),
             limit,
-            marked=lambda v: render_html(v, s, prepared, marking=True),
+            marked=lambda v: (render_html(v, s, prepared, marking=True), more_entries(v, prepared)),
         )
         rendered, rendered_warnings = fit_html(view, lambda v: render_html(v, s, prepared), limit)
         assert _without_unused_column_css(spliced) == _without_unused_column_css(rendered), limit
@@ -72,8 +72,10 @@ def test_every_choice_is_measured_exactly() -> None:
     s = settings()
     prepared = renderer(s)
     view = build_view(_forty(s), s)
-    pieces = Pieces.cut(render_html(view, s, prepared, marking=True), len(view.stories), len(view.stories), set())
+    n, marked = len(view.stories), render_html(view, s, prepared, marking=True)
+    pieces = Pieces.cut(marked, n, n, set(), more_entries(view, prepared))
     assert pieces is not None
+    assert Pieces.cut(marked, n, n, set()) is None  # the bundled partials leave the entries out
     for teasers in (True, False):
         for points in (True, False):
             for full in range(0, len(view.stories) + 1, 3):

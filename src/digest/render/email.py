@@ -359,11 +359,14 @@ def check_html(html: str, template: str) -> None:
 def render_mjml(settings: Settings, view: DigestView, prepared: Renderer | None = None, marking: bool = False) -> str:
     """Jinja -> MJML source (no MJML compile).
 
-    ``marking``: the clipping guard's render, with splice points, and every story also listed
-    under "More stories" (the guard keeps whichever form of each story it needs).
+    ``marking``: the clipping guard's render, with splice points and the "More stories"
+    section always there. Its entries are built in Python (``more_entries``) for the bundled
+    partials; with a user's own, every story is also listed under it, compiled.
     """
     prepared = prepared or renderer(settings)
-    more = [s.as_link() for s in view.stories] + view.more_stories if marking else view.more_stories
+    more = view.more_stories
+    if marking:
+        more = [] if prepared.bundled_stories else [s.as_link() for s in view.stories] + view.more_stories
     prebuilt = {}
     if prepared.bundled_stories:
         prebuilt["prebuilt_stories"] = mjml_layout.stories_mjml(view.stories, marking)
@@ -400,6 +403,14 @@ def render_text(view: DigestView, settings: Settings, prepared: Renderer | None 
     return plaintext.enforce_width(raw)
 
 
+def more_entries(view: DigestView, prepared: Renderer) -> list[str] | None:
+    """The HTML of each "More stories" entry the size guard may need (every story, then any
+    already listed), when the bundled partials make them; None: they are in the marked render."""
+    if not prepared.bundled_stories:
+        return None
+    return [mjml_layout.more_entry(link) for link in [s.as_link() for s in view.stories] + view.more_stories]
+
+
 def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
     """Render the digest once, with the unsubscribe and greeting markers in place."""
     prepared = renderer(settings)  # one look at the template files per render
@@ -408,7 +419,9 @@ def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
         view,
         lambda v: render_html(v, settings, prepared),
         settings.email.max_html_bytes,
-        marked=(lambda v: render_html(v, settings, prepared, marking=True)) if prepared.marks else None,
+        marked=(lambda v: (render_html(v, settings, prepared, marking=True), more_entries(v, prepared)))
+        if prepared.marks
+        else None,
     )
     text = render_text(view, settings, prepared)  # the text part is never shortened: it has every story
     return RenderedEmail(subject=view.subject, html=html, text=text, preheader=view.preheader, warnings=list(warnings))

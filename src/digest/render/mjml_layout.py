@@ -142,6 +142,17 @@ _OMITTED = '          <p class="dg-muted" style="margin:8px 0 0;font-size:13px;c
 _WEB = ' in the <a class="dg-link" href="{}" style="color:#1a56db">web version</a>'
 
 
+def more_entry(link: LinkView) -> str:
+    """One "More stories" entry, the ``<li>`` as ``_more.mjml.j2`` writes it: MRML passes
+    ``mj-text`` markup through as it is, so this is also its HTML (the size guard adds the
+    entries of stories it moves without compiling them)."""
+    title = _e(link.title)
+    item = f'<a class="dg-link" href="{_e(link.url)}" style="color:#1a56db">{title}</a>' if link.url else title
+    if link.site:
+        item += _MORE_SITE.format(_e(link.site))
+    return f'<li style="margin:0 0 6px">{item}</li>'
+
+
 def more_mjml(digest: DigestView, links: Sequence[LinkView], marking: bool) -> Markup:
     """What ``_more.mjml.j2`` renders for ``links`` (the "More stories" list)."""
     out: list[str] = []
@@ -152,11 +163,7 @@ def more_mjml(digest: DigestView, links: Sequence[LinkView], marking: bool) -> M
     for index, link in enumerate(links, start=1):
         if marking:
             add(_mark(f"m{index}"))
-        title = _e(link.title)
-        item = f'<a class="dg-link" href="{_e(link.url)}" style="color:#1a56db">{title}</a>' if link.url else title
-        if link.site:
-            item += _MORE_SITE.format(_e(link.site))
-        add(f'            <li style="margin:0 0 6px">{item}</li>\n')
+        add(f"            {more_entry(link)}\n")
     if marking:
         add(_mark("m-end"))
     add("          </ul>\n")

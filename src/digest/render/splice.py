@@ -44,10 +44,15 @@ class Pieces:
     listed_anyway: bool  # titles under "More stories" before any story moved there
 
     @classmethod
-    def cut(cls, marked: str, stories: int, listed: int, optional: set[str]) -> Pieces | None:
+    def cut(
+        cls, marked: str, stories: int, listed: int, optional: set[str], entries: list[str] | None = None
+    ) -> Pieces | None:
         """Cut ``marked`` (``stories`` stories, ``listed`` "More stories" entries). None when a
         splice point is missing, repeated or out of order, or one in ``optional`` (the teaser
-        and extra-point keys this edition needs) is absent: a template of one's own."""
+        and extra-point keys this edition needs) is absent: a template of one's own.
+
+        ``entries``: the HTML of the ``listed`` entries, made without compiling; the marked
+        render's list is then empty, and they go in just before its end (``m-end``)."""
         if "\r" in marked:
             marked = marked.replace("\r\n", "\n")
         # str.split finds the marks in C; each part after the first starts with 'KEY"></i>'
@@ -83,6 +88,13 @@ class Pieces:
             else:
                 return None
         seen = set(keys)
+        if entries is not None:
+            if entry or len(entries) != listed or "m-end" not in seen:
+                return None
+            at = keys.index("m-end") + 1  # the piece that starts at the list's end
+            texts[at:at] = entries
+            kinds[at:at] = [(ENTRY, j) for j in range(1, listed + 1)]
+            entry = listed
         if len(seen) != len(keys) or story != stories or entry != listed:
             return None
         if not {"s-end", "M", "m-end", "M-end"} <= seen or not optional <= seen:
