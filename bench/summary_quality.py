@@ -105,6 +105,7 @@ def main() -> None:
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     totals: dict[str, list[float]] = {}
     counts: dict[str, int] = {}
+    words: dict[str, int] = {}  # summary length, so a gain cannot hide behind longer summaries
     gains: list[tuple[float, float, float]] = []  # per article: ours - Lead-3 (R1, R2, RL)
     for row in rows:
         per_system: dict[str, list[float]] = {}
@@ -117,6 +118,7 @@ def main() -> None:
             for i, value in enumerate(per_system[system]):
                 acc[i] += value
             counts[system] = counts.get(system, 0) + 1
+            words[system] = words.get(system, 0) + len(summary.split())
         ours, lead = per_system["ours"], per_system["Lead-3"]
         gains.append((ours[0] - lead[0], ours[1] - lead[1], ours[2] - lead[2]))
 
@@ -125,15 +127,24 @@ def main() -> None:
         f"{args.jsonl.name}{half}: {len(rows)} articles; algorithm={settings.algorithm} "
         f"position_weight={settings.position_weight} redundancy={settings.redundancy}"
     )
-    print("ROUGE F1 x100 (rouge-score, stemming on), 3 sentences each; ours = lede + first 2 key points")
+    print(
+        "ROUGE F1 x100 (rouge-score, stemming on), 3 sentences each; ours = lede + first 2 key points "
+        "(a lede may keep the sentence that leans on it)"
+    )
     lead = [v / counts["Lead-3"] for v in totals["Lead-3"]]
-    print(f"{'system':<10} {'n':>4} {'R1':>6} {'R2':>6} {'RL':>6}   {'dR1':>6} {'dR2':>6} {'dRL':>6}  (vs Lead-3)")
+    print(
+        f"{'system':<10} {'n':>4} {'R1':>6} {'R2':>6} {'RL':>6}   {'dR1':>6} {'dR2':>6} {'dRL':>6}  (vs Lead-3)"
+        f"  {'words':>5}"
+    )
     for system in ["ours", "Lead-3", *NAMES.values()]:
         if system not in totals:
             continue
         avg = [v / counts[system] for v in totals[system]]
         deltas = " ".join(f"{a - b:+6.2f}" for a, b in zip(avg, lead, strict=True))
-        print(f"{system:<10} {counts[system]:>4} {avg[0]:6.2f} {avg[1]:6.2f} {avg[2]:6.2f}   {deltas}")
+        mean_words = words[system] / counts[system]
+        print(
+            f"{system:<10} {counts[system]:>4} {avg[0]:6.2f} {avg[1]:6.2f} {avg[2]:6.2f}   {deltas}  {mean_words:5.1f}"
+        )
     print_bootstrap(gains, args.resamples)
 
 

@@ -44,7 +44,6 @@ from digest.deliver.registry import backend_from_url
 from digest.errors import ConfigError, DeliveryError, DigestError, InputError
 from digest.mailing import claims, editions, sendlog
 from digest.mailing.addresses import normalize_email
-from digest.mailing.bounces.unknown_user import smtp_reply_is_unknown_user
 from digest.mailing.lists import DEFAULT_LIST, check_list_name
 from digest.mailing.message import HeaderInjectionError, MessageFactory
 from digest.mailing.subscribers import count_active
@@ -553,6 +552,9 @@ def _tally(result: SendResult, report: SendReport, on_hard_bounce: Callable[[Sen
         log.warning("outcome unknown for %s: %s", result.message.recipient, result.reply)
     else:
         report.note_failure(result.message.recipient, result.code, result.reply)
+        # the reply patterns load on the first failure, not with every send or dry run
+        from digest.mailing.bounces.unknown_user import smtp_reply_is_unknown_user
+
         if on_hard_bounce is not None and result.code and smtp_reply_is_unknown_user(result.code, result.reply):
             report.hard_bounced += 1
             on_hard_bounce(result)
