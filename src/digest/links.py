@@ -129,6 +129,8 @@ def image_url(url: str | None, base: str | None = None) -> str | None:
         raw = raw.replace(" ", "%20")
         if not raw or any(ch in raw for ch in "\r\n\t\x00<>\"'") or not raw.isascii():
             return None
+    if not raw.isprintable():  # any other control character
+        return None
     try:
         absolute = urljoin(base, raw) if base else raw
         parts = urlsplit(absolute)

@@ -10,7 +10,7 @@ from tests.render.test_mjml_layout import _editorial
 from tests.support.digests import cnndm_articles, html_articles, make_digest, real_digest, seed_article, settings
 
 from digest.models import Digest, Related
-from digest.render.email import build_view, more_entries, render_email, render_html, renderer
+from digest.render.email import build_view, marked_render, more_entries, render_email, render_html, renderer
 from digest.render.size import fit_html, html_bytes
 from digest.render.splice import Choice, Pieces
 from digest.resources import default_templates_dir
@@ -52,7 +52,7 @@ def test_splicing_gives_what_re_rendering_gives(edition: str) -> None:
             view,
             lambda v: render_html(v, s, prepared),
             limit,
-            marked=lambda v: (render_html(v, s, prepared, marking=True), more_entries(v, prepared)),
+            marked=lambda v: marked_render(v, s, prepared),
         )
         rendered, rendered_warnings = fit_html(view, lambda v: render_html(v, s, prepared), limit)
         assert _without_unused_column_css(spliced) == _without_unused_column_css(rendered), limit
@@ -73,7 +73,8 @@ def test_every_choice_is_measured_exactly() -> None:
     prepared = renderer(s)
     view = build_view(_forty(s), s)
     n, marked = len(view.stories), render_html(view, s, prepared, marking=True)
-    pieces = Pieces.cut(marked, n, n, set(), more_entries(view, prepared))
+    assert prepared.clean  # no control characters anywhere: the quick count applies
+    pieces = Pieces.cut(marked, n, n, set(), more_entries(view, prepared), controls=False)
     assert pieces is not None
     assert Pieces.cut(marked, n, n, set()) is None  # the bundled partials leave the entries out
     for teasers in (True, False):
@@ -110,3 +111,23 @@ def test_a_source_cannot_forge_a_splice_point() -> None:
     assert "data-dg-cut" not in email.html.replace("i data-dg-cut=&#34;s2&#34;", "")
     assert html_bytes(email.html) <= 60_000 - 1_024
     assert email.html == fit_html(build_view(digest, s), lambda v: render_html(v, s), 60_000)[0]
+
+
+def test_control_characters_from_a_source_never_reach_the_html() -> None:
+    """The guard counts the HTML as free of control characters: every value must be made so."""
+    from digest.models import Image, Teaser
+
+    s = settings(max_html_bytes=40_000)
+    digest = _forty(s)
+    bad = "\x01\x0b\x0c\r\x7f\x1b"
+    for story in digest.stories[:6]:
+        story.article.title += f" ti{bad}tle"
+        story.article.site = f"Si{bad}te"
+        story.summary.lede += f" le{bad}de"
+        story.summary.key_points = [p + f" po{bad}int" for p in story.summary.key_points]
+        story.article.image = Image(f"https://cdn.example.org/a{bad[0]}b.jpg", alt=f"a{bad}lt")
+        story.teasers = [Teaser(f"Te{bad}aser", "https://example.org/t", "page", label=f"More{bad} from X")]
+    email = render_email(digest, s)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", email.html)
+    assert email.warnings and f"now {html_bytes(email.html):,} bytes" in email.warnings[0]
+    assert "https://cdn.example.org/a" not in email.html  # an image URL with a control character is refused

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from digest.render.splice import Choice, Pieces
+from digest.render.splice import Choice, MarkedRender, Pieces
 from digest.render.view import DigestView
 from digest.render.wire import html_bytes
 
@@ -94,16 +94,14 @@ def _moved(n: int) -> str:
     return f'moved the last {n} {"story" if n == 1 else "stories"} into "More stories" (titles only)'
 
 
-def _fit_spliced(
-    view: DigestView, marked: str, entries: list[str] | None, max_bytes: int, budget: int
-) -> tuple[str, list[str]] | None:
+def _fit_spliced(view: DigestView, marked: MarkedRender, max_bytes: int, budget: int) -> tuple[str, list[str]] | None:
     """Fit by leaving pieces of the one marked render out (see ``render.splice``); None: cannot."""
     n = len(view.stories)
     has_teasers = any(s.teaser_groups for s in view.stories)
     has_points = any(len(s.key_points) > KEPT_POINTS for s in view.stories)
     needed = {f"t{k}" for k, s in enumerate(view.stories, 1) if s.teaser_groups}
     needed |= {f"p{k}" for k, s in enumerate(view.stories, 1) if len(s.key_points) > KEPT_POINTS}
-    pieces = Pieces.cut(marked, n, n + len(view.more_stories), needed, entries)
+    pieces = Pieces.cut(marked.html, n, n + len(view.more_stories), needed, marked.entries, marked.controls)
     if pieces is None:
         return None
     whole = Choice(teasers=True, points=True, full=n)
@@ -136,17 +134,16 @@ def fit_html(
     view: DigestView,
     render: Callable[[DigestView], str],
     max_bytes: int,
-    marked: Callable[[DigestView], tuple[str, list[str] | None]] | None = None,
+    marked: Callable[[DigestView], MarkedRender] | None = None,
 ) -> tuple[str, list[str]]:
     """Render ``view``; shrink it step by step until the HTML fits ``max_bytes``.
 
-    ``marked`` renders the view with splice points (the bundled templates), with the HTML of
-    the "More stories" entries when they are not in it: then one compile does it. Returns the
-    HTML and the warnings describing what was done.
+    ``marked`` renders the view with splice points (the bundled templates): then one compile
+    does it. Returns the HTML and the warnings describing what was done.
     """
     budget = max_bytes - PERSONALIZATION_RESERVE
     if marked is not None:
-        fitted = _fit_spliced(view, *marked(view), max_bytes, budget)
+        fitted = _fit_spliced(view, marked(view), max_bytes, budget)
         if fitted is not None:
             return fitted
     html = render(view)

@@ -24,6 +24,15 @@ _AFTER = {"s": CORE, "q": CORE, "e": CORE, "p": POINTS, "t": TEASERS}
 
 
 @dataclass(frozen=True)
+class MarkedRender:
+    """The size guard's one compiled render and what it needs to cut it."""
+
+    html: str
+    entries: list[str] | None = None  # the "More stories" entries, when made without compiling
+    controls: bool = True  # False: the HTML is known to hold no control characters
+
+
+@dataclass(frozen=True)
 class Choice:
     """Which pieces to keep: the first ``full`` stories whole, with or without their teasers
     and extra key points; the others listed by title under "More stories"."""
@@ -45,14 +54,21 @@ class Pieces:
 
     @classmethod
     def cut(
-        cls, marked: str, stories: int, listed: int, optional: set[str], entries: list[str] | None = None
+        cls,
+        marked: str,
+        stories: int,
+        listed: int,
+        optional: set[str],
+        entries: list[str] | None = None,
+        controls: bool = True,
     ) -> Pieces | None:
         """Cut ``marked`` (``stories`` stories, ``listed`` "More stories" entries). None when a
         splice point is missing, repeated or out of order, or one in ``optional`` (the teaser
         and extra-point keys this edition needs) is absent: a template of one's own.
 
         ``entries``: the HTML of the ``listed`` entries, made without compiling; the marked
-        render's list is then empty, and they go in just before its end (``m-end``)."""
+        render's list is then empty, and they go in just before its end (``m-end``).
+        ``controls=False`` promises the HTML holds no control characters (see ``wire``)."""
         if "\r" in marked:
             marked = marked.replace("\r\n", "\n")
         # str.split finds the marks in C; each part after the first starts with 'KEY"></i>'
@@ -102,11 +118,11 @@ class Pieces:
         sizes = []
         for text in texts:
             if "\n" not in text:
-                sizes.append((encoded_run(text), 0, -1))
+                sizes.append((encoded_run(text, controls), 0, -1))
                 continue
             lines = text.split("\n")
-            inner = sum(encoded_line(encoded_run(line)) for line in lines[1:-1])
-            sizes.append((encoded_run(lines[0]), inner, encoded_run(lines[-1])))
+            inner = sum(encoded_line(encoded_run(line, controls)) for line in lines[1:-1])
+            sizes.append((encoded_run(lines[0], controls), inner, encoded_run(lines[-1], controls)))
         return cls(texts, kinds, sizes, stories, listed > stories)
 
     def _kept(self, choice: Choice) -> list[bool]:

@@ -12,8 +12,11 @@ from __future__ import annotations
 _ESCAPED = bytes([*range(0, 9), *range(11, 32), 127, *range(128, 256)])
 
 
-def encoded_run(run: str) -> int:
-    """Bytes a run of text without line ends takes once escaped (before soft breaks)."""
+def encoded_run(run: str, controls: bool = True) -> int:
+    """Bytes a run of text without line ends takes once escaped (before soft breaks).
+    ``controls=False`` promises no control characters: an ASCII run's only escapes are "="."""
+    if not controls and run.isascii():
+        return len(run) + 2 * run.count("=")
     data = run.encode("ascii") if run.isascii() else run.encode("utf-8", "surrogatepass")
     return len(data) + 2 * (data.count(b"=") + len(data) - len(data.translate(None, _ESCAPED)))
 
