@@ -109,13 +109,12 @@ def _fit_spliced(view: DigestView, marked: MarkedRender, max_bytes: int, budget:
     if original <= budget:
         return pieces.html(whole), []
     # The steps in order, each costing the reader more than the one before.
-    steps = []
-    choice = Choice(True, True, n)
+    steps: list[str] = []
     if has_teasers:
         choice = Choice(False, True, n)
         steps.append("dropped related-story teasers")
-    if has_teasers and (size := pieces.size(choice)) <= budget:
-        return pieces.html(choice), [_report(original, max_bytes, budget, steps, size)]
+        if (size := pieces.size(choice)) <= budget:
+            return pieces.html(choice), [_report(original, max_bytes, budget, steps, size)]
     if has_points:
         choice = Choice(False, False, n)
         steps.append(f"kept only the first {KEPT_POINTS} key points per story")
