@@ -115,18 +115,26 @@ def _fit_spliced(view: DigestView, marked: MarkedRender, max_bytes: int, budget:
         steps.append("dropped related-story teasers")
         if (size := pieces.size(choice)) <= budget:
             return pieces.html(choice), [_report(original, max_bytes, budget, steps, size)]
+    whole_stories = size if has_teasers else original  # every story kept whole, so far
     if has_points:
         choice = Choice(False, False, n)
         steps.append(f"kept only the first {KEPT_POINTS} key points per story")
         if (size := pieces.size(choice)) <= budget:
             return pieces.html(choice), [_report(original, max_bytes, budget, steps, size)]
+        whole_stories = size
     # The fewest stories moved to titles: the size grows with every story kept whole.
-    full = _largest_fitting(0, n - 1, lambda k: pieces.size(Choice(False, False, k)), budget)
+    sizes: dict[int, int] = {}
+
+    def kept_whole(k: int) -> int:
+        sizes[k] = pieces.size(Choice(False, False, k))
+        return sizes[k]
+
+    full = _largest_fitting(0, n, kept_whole, budget, known_hi=whole_stories)
     if full is None:
         return None  # even titles alone are too many: the re-rendering path lists what fits
-    choice = Choice(False, False, full)
     steps.append(_moved(n - full))
-    return pieces.html(choice), [_report(original, max_bytes, budget, steps, pieces.size(choice))]
+    final = sizes[full] if full in sizes else kept_whole(full)
+    return pieces.html(Choice(False, False, full)), [_report(original, max_bytes, budget, steps, final)]
 
 
 def fit_html(

@@ -72,8 +72,7 @@ def _stories(digest: DigestView, add: Callable[[str], None]) -> None:
             for teaser in group.links:
                 add(wrap(teaser.title, indent="      ", first="    - "))
                 add("\n")
-                add(tidy_line(f"      {teaser.url}"))
-                add("\n")
+                add(f"      {teaser.url}\n")  # a checked link has no whitespace: tidy as it is
             add("\n")
 
 
