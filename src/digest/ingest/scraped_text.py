@@ -163,6 +163,18 @@ def clean_scraped_text(text: str, has_title: bool = True, whole_page: bool = Tru
         else:
             body.append(u.text)
         i += 1
+    if not body:
+        # Every line of the main block looked like furniture (short, odd or repeated). Lines
+        # that still end like sentences make a short or odd article, not a page of menus: keep
+        # them, once each, rather than nothing. Chrome on any site still goes.
+        kept: set[str] = set()
+        for u in main:
+            key = u.text.casefold()
+            prose = u.words >= 3 and TERMINAL.search(u.text)
+            if prose and key not in kept and not (u.chrome or u.slug or u.meta or u.cookie or u.related_header):
+                kept.add(key)
+                body.append(u.text)
+        dropped = [d for d in dropped if d.casefold() not in kept]
 
     # Related-story blocks after the main text.
     tail = units[end:]
