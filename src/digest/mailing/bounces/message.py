@@ -1,8 +1,8 @@
 """From raw message text to per-recipient records: split, map headers, flatten, try the rules.
 
 The rules are tried in a fixed order, the ones the Subject suggests first; the first rule that
-recognises the message wins, then the RFC 3464 fallback, then ARF, then auto-replies. Ported
-from Sisimai 4.25's Message and Order modules (BSD-2-Clause, see LICENSE-sisimai.txt).
+recognises the message wins, then the RFC 3464 fallback, then ARF, then auto-replies. A port
+of Sisimai 4.25's Message and Order modules (BSD-2-Clause, see LICENSE-sisimai.txt).
 """
 
 from __future__ import annotations
