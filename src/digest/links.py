@@ -193,7 +193,7 @@ def _fragment_text(text: str) -> str:
         if _FRAGMENT_WORDS.fullmatch(text):
             return text.replace(" ", "%20")
         return _FRAGMENT_UNSAFE.sub(lambda m: _FRAGMENT_ASCII[ord(m.group())], text)
-    return quote(text, safe="").replace("-", "%2D")
+    return quote(text, safe="", errors="ignore").replace("-", "%2D")  # ignore: a lone surrogate
 
 
 def text_fragment(sentence: str) -> str | None:

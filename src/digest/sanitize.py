@@ -17,10 +17,14 @@ import nh3
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    r"\ufeff\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
+)  # C0 and C1 controls (NEL, U+0085, is whitespace: split() takes it), bidi, noncharacters,
+# and lone surrogates (a JSON "\ud800" decodes to one; no encoder takes it)
 _TAGLIKE = re.compile(r"<\s*[a-zA-Z/!?]")
 _PLAIN_WEB_URL = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\x00-\x20\x7f<>\"'\\`\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*)?",
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\x00-\x20\x7f-\x9f<>\"'\\`\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]*)?",
     re.IGNORECASE,
 )
 _URL_FORBIDDEN = re.compile(r'[\s<>"\\`]')
@@ -99,6 +103,11 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     if scheme == "mailto" and not parts.path:
         return None
     return candidate
+
+
+def visible(value: str | None) -> bool:
+    """Whether ``value`` shows anything: more than whitespace and control characters."""
+    return bool(value and _CONTROL.sub("", value).strip())
 
 
 def one_line(value: str) -> str:

@@ -65,6 +65,9 @@ def test_title_alone_over_the_limit_still_yields_a_valid_post() -> None:
 def test_empty_article_is_an_input_error() -> None:
     with pytest.raises(InputError, match="empty article"):
         SocialWriter().post(article(title=" ", text=""), Summary(lede=""), "x")
+    # Control characters show nothing either (a thread post would be its number alone).
+    with pytest.raises(InputError, match="empty article"):
+        SocialWriter().post(article(title="\x1b", text=" \u200b"), Summary(lede="\x1b"), "threads", thread=True)
 
 
 def test_threads_link_too_long_for_the_text_goes_to_link_attachment_uncut() -> None:

@@ -12,6 +12,7 @@ from digest.models import Article, Summary, Teaser
 from digest.render.platforms import PLATFORMS, get_platform
 from digest.render.social import SocialWriter
 from digest.render.twitter_text import extract_url_spans
+from digest.sanitize import visible
 
 WRITER = SocialWriter(Settings())
 
@@ -65,7 +66,7 @@ def _visible(text: str) -> bool:
 def test_every_post_and_thread_part_is_valid_and_keeps_the_link(
     title: str, lede: str, points: list[str], url: str, teaser: bool, use_title: bool
 ) -> None:
-    if not title.strip():
+    if not visible(title):  # nothing to show: refused as an empty article
         title = "Headline"
     art = Article(title=title, text=lede or title, source="prop", url=url)
     teasers = [Teaser("Related story " + title[:40], url + "/related")] if teaser else []

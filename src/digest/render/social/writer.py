@@ -20,7 +20,7 @@ from digest.render.social.facets import bluesky_facets
 from digest.render.social.fit import ELLIPSIS, fit_text, tidy
 from digest.render.social.links import LinkRef, RelatedRef, linkable, short_link_text, web_link
 from digest.render.templates import make_environment, template_errors
-from digest.sanitize import plain_text
+from digest.sanitize import plain_text, visible
 
 MIN_HOOK_CHARS = 100  # below this, drop the teaser/hashtags rather than shorten the hook further
 MAX_TEASER_TITLE = 80
@@ -175,7 +175,7 @@ class SocialWriter:
         thread: bool = False,
     ) -> SocialPost:
         """One post for one platform (and, with ``thread``, the numbered thread parts)."""
-        if not (article.title.strip() or article.text.strip()):
+        if not (visible(article.title) or visible(article.text)):
             raise InputError(f"{article.source}: empty article: nothing to post")
         plat = self.platform(platform)
         parts = self._parts(article, summary, plat, teasers, url)
