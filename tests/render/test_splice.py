@@ -10,7 +10,15 @@ from tests.render.test_mjml_layout import _editorial
 from tests.support.digests import cnndm_articles, html_articles, make_digest, real_digest, seed_article, settings
 
 from digest.models import Digest, Related
-from digest.render.email import build_view, marked_render, more_entries, render_email, render_html, renderer
+from digest.render.email import (
+    build_view,
+    marked_render,
+    more_entries,
+    render_email,
+    render_html,
+    render_segments,
+    renderer,
+)
 from digest.render.size import fit_html, html_bytes
 from digest.render.splice import Choice, Pieces
 from digest.resources import default_templates_dir
@@ -76,6 +84,10 @@ def test_every_choice_is_measured_exactly() -> None:
     assert prepared.clean  # no control characters anywhere: the quick count applies
     pieces = Pieces.cut(marked, n, n, set(), more_entries(view, prepared), controls=False)
     assert pieces is not None
+    segments = render_segments(view, s, prepared, marking=True)  # what the guard is given
+    assert len(segments) > 2 * n and "".join(segments) == marked
+    in_segments = Pieces.cut(segments, n, n, set(), more_entries(view, prepared), controls=False)
+    assert in_segments is not None and (in_segments.texts, in_segments.sizes) == (pieces.texts, pieces.sizes)
     assert Pieces.cut(marked, n, n, set()) is None  # the bundled partials leave the entries out
     for teasers in (True, False):
         for points in (True, False):
@@ -119,7 +131,8 @@ def test_control_characters_from_a_source_never_reach_the_html() -> None:
 
     s = settings(max_html_bytes=40_000)
     digest = _forty(s)
-    bad = "\x01\x0b\x0c\r\x7f\x1b"
+    bad = "\x01\x0b\x0c\r\x7f\x1b\x80\x9f\ud800\ufffe"  # C0, C1, a lone surrogate, a noncharacter
+    digest.intro = f"In{bad}tro"
     for story in digest.stories[:6]:
         story.article.title += f" ti{bad}tle"
         story.article.site = f"Si{bad}te"
@@ -127,7 +140,8 @@ def test_control_characters_from_a_source_never_reach_the_html() -> None:
         story.summary.key_points = [p + f" po{bad}int" for p in story.summary.key_points]
         story.article.image = Image(f"https://cdn.example.org/a{bad[0]}b.jpg", alt=f"a{bad}lt")
         story.teasers = [Teaser(f"Te{bad}aser", "https://example.org/t", "page", label=f"More{bad} from X")]
-    email = render_email(digest, s)
-    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", email.html)
+    email = render_email(digest, s)  # a surrogate used to stop the render (MRML cannot encode it)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe]", email.html + email.text)
+    assert "In tro" in email.html and "ti tle" in email.html  # the whitespace among them is a space
     assert email.warnings and f"now {html_bytes(email.html):,} bytes" in email.warnings[0]
     assert "https://cdn.example.org/a" not in email.html  # an image URL with a control character is refused

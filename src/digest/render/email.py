@@ -372,12 +372,20 @@ def check_html(html: str, template: str) -> None:
         raise TemplateError(f"{template}: the email would contain {m.group(0)!r}: scripts are not allowed")
 
 
-def render_mjml(settings: Settings, view: DigestView, prepared: Renderer | None = None, marking: bool = False) -> str:
+def render_mjml(
+    settings: Settings,
+    view: DigestView,
+    prepared: Renderer | None = None,
+    marking: bool = False,
+    bodies: list[str] | None = None,
+) -> str:
     """Jinja -> MJML source (no MJML compile).
 
     ``marking``: the clipping guard's render, with splice points and the "More stories"
     section always there. Its entries are built in Python (``more_entries``) for the bundled
     partials; with a user's own, every story is also listed under it, compiled.
+    ``bodies``: with the bundled partials, the story blocks' content goes there instead
+    (``mjml_layout``), for ``render_html`` to put back after compiling.
     """
     prepared = prepared or renderer(settings)
     more = view.more_stories
@@ -385,8 +393,9 @@ def render_mjml(settings: Settings, view: DigestView, prepared: Renderer | None 
         more = [] if prepared.bundled_stories else [s.as_link() for s in view.stories] + view.more_stories
     prebuilt = {}
     if prepared.bundled_stories:
-        prebuilt["prebuilt_stories"] = mjml_layout.stories_mjml(view.stories, marking)
-        prebuilt["prebuilt_more"] = mjml_layout.more_mjml(view, more, marking)
+        prebuilt["prebuilt_stories"] = mjml_layout.stories_mjml(view.stories, marking, bodies)
+        if more or marking:  # the section the main template shows (its bodies must match its tokens)
+            prebuilt["prebuilt_more"] = mjml_layout.more_mjml(view, more, marking, bodies)
     with template_errors():
         return prepared.env.get_template(HTML_TEMPLATE).render(
             digest=view, stories=view.stories, more_stories=more, marking=marking, **prebuilt
@@ -402,10 +411,43 @@ def mjml_to_html(source: str, settings: Settings, prepared: Renderer | None = No
 
 
 def render_html(view: DigestView, settings: Settings, prepared: Renderer | None = None, marking: bool = False) -> str:
+    return "".join(render_segments(view, settings, prepared, marking))
+
+
+def render_segments(
+    view: DigestView, settings: Settings, prepared: Renderer | None = None, marking: bool = False
+) -> list[str]:
+    """The HTML in consecutive pieces, as it comes: compiled parts and, between them, the story
+    bodies ``mjml_layout`` made (a single piece when the whole MJML was compiled)."""
     prepared = prepared or renderer(settings)
+    if prepared.bundled_stories:
+        segments = _compile_without_bodies(view, settings, prepared, marking)
+        if segments is not None:
+            return segments
     html = mjml_to_html(render_mjml(settings, view, prepared, marking), settings, prepared)
     check_html(html, HTML_TEMPLATE)
-    return html
+    return [html]
+
+
+def _compile_without_bodies(
+    view: DigestView, settings: Settings, prepared: Renderer, marking: bool
+) -> list[str] | None:
+    """The HTML of the full MJML, from compiling it with the story blocks' content left out
+    (``mjml_layout``), in pieces. None when the tokens did not come back one per block: a main
+    template of the user's own that leaves out or repeats the stories is compiled whole.
+
+    Only the compiled part needs ``check_html``: the bodies are ``mjml_layout``'s own markup
+    around escaped text."""
+    bodies: list[str] = []
+    compiled = mjml_to_html(render_mjml(settings, view, prepared, marking, bodies), settings, prepared)
+    parts = compiled.split(mjml_layout.BODY)
+    if len(parts) != len(bodies) + 1:
+        return None
+    check_html(compiled, HTML_TEMPLATE)
+    out = [parts[0]]
+    for body, part in zip(bodies, parts[1:], strict=True):
+        out += (body, part)
+    return out
 
 
 def render_text(view: DigestView, settings: Settings, prepared: Renderer | None = None) -> str:
@@ -423,8 +465,8 @@ def marked_render(view: DigestView, settings: Settings, prepared: Renderer) -> M
     """The size guard's one compile (see ``render.size``). Every value a template sees is plain
     text without control characters (``digest.sanitize``, ``digest.links``); with templates
     free of them too, so is the HTML, which lets the guard count it faster."""
-    html = render_html(view, settings, prepared, marking=True)
-    return MarkedRender(html, more_entries(view, prepared), controls=not prepared.clean)
+    segments = render_segments(view, settings, prepared, marking=True)
+    return MarkedRender(segments, more_entries(view, prepared), controls=not prepared.clean)
 
 
 def more_entries(view: DigestView, prepared: Renderer) -> list[str] | None:

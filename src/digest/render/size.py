@@ -101,7 +101,7 @@ def _fit_spliced(view: DigestView, marked: MarkedRender, max_bytes: int, budget:
     has_points = any(len(s.key_points) > KEPT_POINTS for s in view.stories)
     needed = {f"t{k}" for k, s in enumerate(view.stories, 1) if s.teaser_groups}
     needed |= {f"p{k}" for k, s in enumerate(view.stories, 1) if len(s.key_points) > KEPT_POINTS}
-    pieces = Pieces.cut(marked.html, n, n + len(view.more_stories), needed, marked.entries, marked.controls)
+    pieces = Pieces.cut(marked.segments, n, n + len(view.more_stories), needed, marked.entries, marked.controls)
     if pieces is None:
         return None
     whole = Choice(teasers=True, points=True, full=n)

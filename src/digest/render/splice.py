@@ -12,6 +12,7 @@ measured exactly without building it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.render.wire import encoded_line, encoded_run
@@ -27,7 +28,7 @@ _AFTER = {"s": CORE, "q": CORE, "e": CORE, "p": POINTS, "t": TEASERS}
 class MarkedRender:
     """The size guard's one compiled render and what it needs to cut it."""
 
-    html: str
+    segments: list[str]  # the HTML, in consecutive pieces (no splice point straddles two)
     entries: list[str] | None = None  # the "More stories" entries, when made without compiling
     controls: bool = True  # False: the HTML is known to hold no control characters
 
@@ -55,31 +56,38 @@ class Pieces:
     @classmethod
     def cut(
         cls,
-        marked: str,
+        marked: str | Sequence[str],
         stories: int,
         listed: int,
         optional: set[str],
         entries: list[str] | None = None,
         controls: bool = True,
     ) -> Pieces | None:
-        """Cut ``marked`` (``stories`` stories, ``listed`` "More stories" entries). None when a
-        splice point is missing, repeated or out of order, or one in ``optional`` (the teaser
-        and extra-point keys this edition needs) is absent: a template of one's own.
+        """Cut ``marked``, the HTML whole or in consecutive segments (``stories`` stories,
+        ``listed`` "More stories" entries). None when a splice point is missing, repeated or
+        out of order, or one in ``optional`` (the teaser and extra-point keys this edition
+        needs) is absent: a template of one's own.
 
         ``entries``: the HTML of the ``listed`` entries, made without compiling; the marked
         render's list is then empty, and they go in just before its end (``m-end``).
         ``controls=False`` promises the HTML holds no control characters (see ``wire``)."""
-        if "\r" in marked:
-            marked = marked.replace("\r\n", "\n")
-        # str.split finds the marks in C; each part after the first starts with 'KEY"></i>'
-        parts = marked.split(_OPEN)
-        texts, keys = [parts[0]], []
-        for part in parts[1:]:
-            key, closed, text = part.partition(_CLOSE)
-            if not closed:
-                return None
-            keys.append(key)
-            texts.append(text)
+        texts: list[str] = []
+        keys: list[str] = []
+        current: list[str] = []  # the piece being read, which may span segments
+        for segment in [marked] if isinstance(marked, str) else marked:
+            if "\r" in segment:
+                segment = segment.replace("\r\n", "\n")
+            # str.split finds the marks in C; each part after the first starts with 'KEY"></i>'
+            parts = segment.split(_OPEN)
+            current.append(parts[0])
+            for part in parts[1:]:
+                key, closed, text = part.partition(_CLOSE)
+                if not closed:
+                    return None
+                keys.append(key)
+                texts.append(current[0] if len(current) == 1 else "".join(current))
+                current = [text]
+        texts.append("".join(current))
         kinds: list[tuple[int, int]] = [(ALWAYS, 0)]
         story = entry = 0
         for key in keys:
