@@ -8,12 +8,13 @@ templates' output, character for character: ``tests/render/test_mjml_layout.py``
 ways and compares, so an edit to those two templates must be mirrored here. A user's own copy
 of either always goes through Jinja.
 
-MRML passes the content of an ``mj-text`` through as it is, after dropping whitespace-only
-text that has a line break, yet parsing those story bodies is most of its work. So, given a
-``bodies`` list, the builders leave a ``BODY`` token inside each story's ``mj-text`` and put
-the content, as MRML would write it, into the list: compiling the much smaller MJML and
-putting the bodies back in gives the same HTML (``render.email.render_html``; the tests
-compare both ways).
+MRML passes the content of an ``mj-text`` through, after dropping whitespace-only text that
+has a line break, yet parsing those story bodies is most of its work. So, given a ``bodies``
+list, the builders leave a ``BODY`` token inside each story's ``mj-text`` and put the content,
+as MRML would write it, into the list: compiling the much smaller MJML and putting the bodies
+back in gives the same HTML (``render.email.render_segments``; the tests compare both ways).
+The one difference is for the better: MRML writes characters such as a combining accent or a
+backslash in an attribute value with Rust's escapes (``\\u{301}``); the bodies keep them.
 """
 
 from __future__ import annotations
