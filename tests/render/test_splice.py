@@ -82,13 +82,13 @@ def test_every_choice_is_measured_exactly() -> None:
     view = build_view(_forty(s), s)
     n, marked = len(view.stories), render_html(view, s, prepared, marking=True)
     assert prepared.clean  # no control characters anywhere: the quick count applies
-    pieces = Pieces.cut(marked, n, n, set(), more_entries(view, prepared), controls=False)
+    pieces = Pieces.cut([marked], n, n, set(), more_entries(view, prepared), controls=False)
     assert pieces is not None
     segments = render_segments(view, s, prepared, marking=True)  # what the guard is given
     assert len(segments) > 2 * n and "".join(segments) == marked
     in_segments = Pieces.cut(segments, n, n, set(), more_entries(view, prepared), controls=False)
     assert in_segments is not None and (in_segments.texts, in_segments.sizes) == (pieces.texts, pieces.sizes)
-    assert Pieces.cut(marked, n, n, set()) is None  # the bundled partials leave the entries out
+    assert Pieces.cut([marked], n, n, set()) is None  # the bundled partials leave the entries out
     for teasers in (True, False):
         for points in (True, False):
             for full in range(0, len(view.stories) + 1, 3):
@@ -145,3 +145,30 @@ def test_control_characters_from_a_source_never_reach_the_html() -> None:
     assert "In tro" in email.html and "ti tle" in email.html  # the whitespace among them is a space
     assert email.warnings and f"now {html_bytes(email.html):,} bytes" in email.warnings[0]
     assert "https://cdn.example.org/a" not in email.html  # an image URL with a control character is refused
+
+
+def test_an_older_copy_of_the_main_template_still_renders_the_same(tmp_path) -> None:
+    """A copy of ``digest.mjml.j2`` made before the partials were handed over ready-made only
+    includes them: the stories then go through Jinja and the guard re-renders, same email."""
+    shutil.copytree(default_templates_dir(), tmp_path / "templates")
+    main = tmp_path / "templates" / "email" / "digest.mjml.j2"
+    source = main.read_text(encoding="utf-8")
+    older = re.sub(
+        r"\{% if prebuilt_stories is none %\}\n(.*?)\{% else %\}\n\{\{ prebuilt_stories \}\}\{% endif %\}\n"
+        r"\{% if more_stories or marking %\}\n\{% if prebuilt_more is none %\}\n(.*?)\{% else %\}\n"
+        r"\{\{ prebuilt_more \}\}\{% endif %\}\n",
+        r"\1{% if more_stories %}\n\2",
+        source,
+        flags=re.S,
+    )
+    assert older != source and "prebuilt" not in older
+    main.write_text(older, encoding="utf-8")
+    for limit in (100_000, 40_000):
+        bundled, mine = (
+            settings(max_html_bytes=limit),
+            settings(templates_dir=str(tmp_path / "templates"), max_html_bytes=limit),
+        )
+        assert renderer(mine).bundled_stories and renderer(mine).marks
+        ours, theirs = render_email(_forty(bundled), bundled), render_email(_forty(mine), mine)
+        assert _without_unused_column_css(theirs.html) == _without_unused_column_css(ours.html), limit
+        assert theirs.warnings == ours.warnings and theirs.text == ours.text

@@ -32,7 +32,7 @@ from digest.errors import ConfigError, TemplateError
 from digest.links import image_url, sentence_link, site_label, utm_adder
 from digest.models import Digest, Story
 from digest.render import mjml_layout, plaintext, text_layout
-from digest.render.size import MARKED_TEMPLATES, fit_html, html_bytes
+from digest.render.size import fit_html, html_bytes
 from digest.render.splice import MarkedRender
 from digest.render.templates import make_environment, template_dirs, template_errors
 from digest.render.view import DigestView, ImageView, LinkView, StoryView, TeaserGroup
@@ -304,8 +304,8 @@ def _clean(env: jinja2.Environment) -> bool:
 
 
 def _marks(dirs: tuple[Path, ...]) -> bool:
-    """Do the templates in use carry the guard's splice points? (A user's own copy may not.)"""
-    for name in MARKED_TEMPLATES:
+    """Do the story partials in use carry the guard's splice points? (A user's own copy may not.)"""
+    for name in mjml_layout.TEMPLATES:
         path = next((d / name for d in dirs if (d / name).is_file()), None)
         if path is None or "data-dg-cut=" not in path.read_text(encoding="utf-8"):
             return False

@@ -7,11 +7,12 @@ the first two, then move the last stories into a compact "More stories" list of 
 (as few as possible). Every step taken is reported in a warning; the HTML is never cut off.
 
 Compiling MJML is the costly part of a render, so the bundled templates are compiled ONCE,
-with splice points (``<i data-dg-cut="...">`` when ``marking`` is set) around each story, its extra key points and
-its teasers, and with every story also listed under "More stories". Each shrinking step is
-then a matter of leaving pieces of that HTML out: MRML renders each section on its own, so the
-spliced HTML is byte for byte what compiling the shrunk MJML gives (a test holds it to that).
-Templates without the splice points are shrunk by re-rendering, as before.
+with splice points (``<i data-dg-cut="...">`` when ``marking`` is set) around each story, its
+extra key points and its teasers, and with every story also listed under "More stories". Each
+shrinking step is then a matter of leaving pieces of that HTML out (``render.splice``): MRML
+renders each section on its own, so the spliced HTML is byte for byte what compiling the
+shrunk MJML gives (a test holds it to that). Templates without the splice points are shrunk
+by re-rendering.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ from digest.render.splice import Choice, MarkedRender, Pieces
 from digest.render.view import DigestView
 from digest.render.wire import html_bytes
 
-__all__ = ["KEPT_POINTS", "MARKED_TEMPLATES", "PERSONALIZATION_RESERVE", "fit_html", "html_bytes"]
+__all__ = ["KEPT_POINTS", "PERSONALIZATION_RESERVE", "fit_html", "html_bytes"]
 
 # Room kept for personalization: the per-recipient unsubscribe URL and greeting replace shorter
 # markers after rendering, so the rendered HTML must leave space for them.
 PERSONALIZATION_RESERVE = 1_024
 KEPT_POINTS = 2
-# The templates that carry splice points: a user's copy without them is fitted by re-rendering.
-MARKED_TEMPLATES = ("email/_stories.mjml.j2", "email/_more.mjml.j2")
 
 
 def _without_teasers(view: DigestView) -> DigestView:

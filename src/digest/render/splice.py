@@ -56,14 +56,14 @@ class Pieces:
     @classmethod
     def cut(
         cls,
-        marked: str | Sequence[str],
+        segments: Sequence[str],
         stories: int,
         listed: int,
         optional: set[str],
         entries: list[str] | None = None,
         controls: bool = True,
     ) -> Pieces | None:
-        """Cut ``marked``, the HTML whole or in consecutive segments (``stories`` stories,
+        """Cut the HTML, given in consecutive ``segments`` (``stories`` stories,
         ``listed`` "More stories" entries). None when a splice point is missing, repeated or
         out of order, or one in ``optional`` (the teaser and extra-point keys this edition
         needs) is absent: a template of one's own.
@@ -74,7 +74,7 @@ class Pieces:
         texts: list[str] = []
         keys: list[str] = []
         current: list[str] = []  # the piece being read, which may span segments
-        for segment in [marked] if isinstance(marked, str) else marked:
+        for segment in segments:
             if "\r" in segment:
                 segment = segment.replace("\r\n", "\n")
             # str.split finds the marks in C; each part after the first starts with 'KEY"></i>'
